@@ -1,0 +1,25 @@
+"""Load the code lists of core/codes.py into the reference tables (idempotent)."""
+
+from . import codes
+
+
+def sync_reference_data(apps=None) -> None:
+    if apps is None:
+        from django.apps import apps as global_apps
+
+        apps = global_apps
+    District = apps.get_model("core", "District")
+    Industry = apps.get_model("core", "Industry")
+    EnterpriseTag = apps.get_model("core", "EnterpriseTag")
+    rows = list(codes.WENZHOU_DISTRICTS) + [(codes.OUTSIDE_CODE, codes.OUTSIDE_NAME, "Outside")]
+    for sort, (code, name, name_en) in enumerate(rows, start=1):
+        short = name if name == codes.OUTSIDE_NAME else name[:-1]
+        District.objects.update_or_create(
+            code=code, defaults=dict(name=name, short_name=short, name_en=name_en, sort=sort)
+        )
+    for code, name, parent, cluster in codes.INDUSTRIES:
+        Industry.objects.update_or_create(
+            code=code, defaults=dict(name=name, parent_id=parent, cluster=cluster)
+        )
+    for code, name in codes.ENTERPRISE_TAGS:
+        EnterpriseTag.objects.update_or_create(code=code, defaults=dict(name=name))
