@@ -1,4 +1,4 @@
 from django.urls import path
 
-app_name = "core"
+app_name = "portal"
 urlpatterns: list = []
