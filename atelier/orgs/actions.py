@@ -79,7 +79,10 @@ def _admins_of(org: Organization):
 
 
 def _attach_licence(org: Organization, licence) -> None:
-    kind = validate_document(licence)
+    try:
+        kind = validate_document(licence)
+    except ValidationError as exc:
+        raise ValidationError({"licence": exc.messages}) from exc
     org._licence_ext = kind
     org.licence.save(licence.name or f"licence.{kind}", licence, save=False)
 
