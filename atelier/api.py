@@ -47,7 +47,7 @@ public_auth = OptionalAuth()
 api = NinjaAPI(
     title="Atelier API",
     version="1.0",
-    description="时尚产业创新服务综合体平台 API。错误统一为 {\"detail\": \"…\", \"code\": \"…\"}。",
+    description='时尚产业创新服务综合体平台 API。错误统一为 {"detail": "…", "code": "…"}。',
     urls_namespace="api",
     auth=api_auth,
 )

@@ -26,8 +26,9 @@ def user_register(*, name: str, mobile: str, password: str, email: str = "") -> 
         errors["email"] = "该邮箱已注册。"
     if errors:
         raise ValidationError(errors)
-    user = User(username=mobile, mobile=mobile, email=email, name=(name or "").strip(),
-                role=Role.MEMBER)
+    user = User(
+        username=mobile, mobile=mobile, email=email, name=(name or "").strip(), role=Role.MEMBER
+    )
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -39,8 +40,9 @@ def user_register(*, name: str, mobile: str, password: str, email: str = "") -> 
             user.save()
     except IntegrityError as exc:
         raise ValidationError({"mobile": "该手机号已注册，请直接登录。"}) from exc
-    audit.record(actor=user, verb="user.register", obj=user,
-                 changes={"mobile": mobile, "email": email})
+    audit.record(
+        actor=user, verb="user.register", obj=user, changes={"mobile": mobile, "email": email}
+    )
     return user
 
 

@@ -11,7 +11,9 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["username", "name", "mobile", "email", "role", "district", "is_active"]
     list_filter = ["role", "district", "is_active", "is_staff"]
     search_fields = ["username", "name", "mobile", "email"]
-    fieldsets = BaseUserAdmin.fieldsets + (("平台", {"fields": ("name", "mobile", "role", "district")}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("平台", {"fields": ("name", "mobile", "role", "district")}),
+    )
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         ("平台", {"fields": ("name", "mobile", "role", "district")}),
     )

@@ -15,7 +15,9 @@ class LoginForm(BootstrapFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     password = forms.CharField(
-        label=_("密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
     def __init__(self, request, *args, **kwargs):
@@ -56,7 +58,9 @@ class SignupForm(BootstrapFormMixin, forms.Form):
         help_text=_("至少 8 位，不能全为数字，不能与手机号相似。"),
     )
     password2 = forms.CharField(
-        label=_("确认密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("确认密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
     def clean(self):

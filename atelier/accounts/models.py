@@ -121,6 +121,9 @@ class LoginAttempt(models.Model):
         verbose_name_plural = _("登录记录")
         indexes = [models.Index(fields=["ip", "at"])]
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.identifier} {'✓' if self.succeeded else '✗'}"
+
 
 def hash_token(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()

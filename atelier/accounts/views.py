@@ -58,7 +58,9 @@ def signup_view(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             user = actions.user_register(
-                name=data["name"], mobile=data["mobile"], email=data["email"],
+                name=data["name"],
+                mobile=data["mobile"],
+                email=data["email"],
                 password=data["password"],
             )
         except ValidationError as exc:

@@ -168,6 +168,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing directory
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Serve straight from the finders unless collectstatic has been run (intranet: no CDN anywhere).
 WHITENOISE_USE_FINDERS = envbool("ATELIER_STATIC_FINDERS", "1")

@@ -2,7 +2,8 @@
 
 These lists seed the District, Industry and EnterpriseTag tables (migration core 0002) and are the
 single source for demo data and imports. Codes are stored with their edition: GB/T 2260 county
-codes as of the NBS 2023 table, GB/T 4754-2017 industry codes (do not mix with the 2002/2011 tables).
+codes as of the NBS 2023 table, GB/T 4754-2017 industry codes (never mix with the 2002/2011
+tables).
 """
 
 # GB/T 2260 / NBS 2023 统计用区划代码: Wenzhou's 12 county-level divisions, in official order.

@@ -39,20 +39,25 @@ def validate_credit_code(value: str) -> None:
     code = normalize_credit_code(value)
     if len(code) != 18:
         raise ValidationError(
-            "统一社会信用代码应为 18 位，当前为 %(n)d 位。", code="credit_code_length", params={"n": len(code)}
+            "统一社会信用代码应为 18 位，当前为 %(n)d 位。",
+            code="credit_code_length",
+            params={"n": len(code)},
         )
     if not _USCC_RE.match(code):
         raise ValidationError(
             "统一社会信用代码含有无效字符（不使用 I、O、Z、S、V）。", code="credit_code_charset"
         )
     if uscc_check_char(code[:17]) != code[17]:
-        raise ValidationError("统一社会信用代码校验位不正确，请核对后重新输入。", code="credit_code_check")
+        raise ValidationError(
+            "统一社会信用代码校验位不正确，请核对后重新输入。", code="credit_code_check"
+        )
     # Positions 9-17 embed a GB 11714 organisation code with its own check character. Individual
     # businesses (个体工商户, "92…") may carry a body allotted outside GB 11714, so skip them.
     if not code.startswith("92"):
         if org_code_check_char(code[8:16]) != code[16]:
             raise ValidationError(
-                "统一社会信用代码中的组织机构代码（第 9–17 位）校验不正确。", code="credit_code_org_check"
+                "统一社会信用代码中的组织机构代码（第 9–17 位）校验不正确。",
+                code="credit_code_org_check",
             )
 
 
@@ -100,12 +105,15 @@ def validate_patent_number(value: str) -> None:
     m = _PATENT_RE.match(v)
     if not m:
         raise ValidationError(
-            "专利申请号格式不正确，应为 12 位数字加校验位（如 201710601862.3）或 2003 年前的 8 位格式。",
+            "专利申请号格式不正确，应为 12 位数字加校验位（如 201710601862.3）"
+            "或 2003 年前的 8 位格式。",
             code="patent_format",
         )
     digits, check = m.groups()
     type_digit = digits[4] if len(digits) == 12 else digits[2]
     if type_digit not in PATENT_TYPES:
-        raise ValidationError("专利申请号的类型位 %(t)s 无效。", code="patent_type", params={"t": type_digit})
+        raise ValidationError(
+            "专利申请号的类型位 %(t)s 无效。", code="patent_type", params={"t": type_digit}
+        )
     if patent_check_char(digits) != check:
         raise ValidationError("专利申请号校验位不正确。", code="patent_check")

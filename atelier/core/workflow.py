@@ -63,18 +63,15 @@ class Workflow:
         current = getattr(obj, self.field)
         transition = self.find(current, event)
         if transition is None:
-            labels = {t.event: t.label for t in self.transitions}
-            raise InvalidTransition(
-                f"当前状态为「{self.state_label(current)}」，不能执行「{labels.get(event, event)}」。"
-            )
+            label = {t.event: t.label for t in self.transitions}.get(event, event)
+            state = self.state_label(current)
+            raise InvalidTransition(f"当前状态为「{state}」，不能执行「{label}」。")
         reason = (reason or "").strip()
         if transition.requires_reason and not reason:
             raise ActionError(f"「{transition.label}」必须填写原因。", code="reason_required")
         values = {self.field: transition.target, **(updates or {})}
         changed = (
-            type(obj)
-            ._default_manager.filter(pk=obj.pk, **{self.field: current})
-            .update(**values)
+            type(obj)._default_manager.filter(pk=obj.pk, **{self.field: current}).update(**values)
         )
         if not changed:
             raise ConcurrentChange("该记录刚被其他人处理过，请刷新页面后重试。")

@@ -29,7 +29,9 @@ VERIFICATION = Workflow(
     Organization,
     [
         Transition("verify", (OrgStatus.PENDING,), OrgStatus.VERIFIED, "认证通过"),
-        Transition("reject", (OrgStatus.PENDING,), OrgStatus.REJECTED, "驳回", requires_reason=True),
+        Transition(
+            "reject", (OrgStatus.PENDING,), OrgStatus.REJECTED, "驳回", requires_reason=True
+        ),
         Transition("resubmit", (OrgStatus.REJECTED,), OrgStatus.PENDING, "重新提交"),
         Transition(
             "suspend", (OrgStatus.VERIFIED,), OrgStatus.SUSPENDED, "暂停", requires_reason=True
@@ -48,8 +50,15 @@ INVITATION = Workflow(
 )
 
 PROFILE_FIELDS = [
-    "name_en", "address", "size_band", "founded_on", "description", "website",
-    "contact_name", "contact_mobile", "contact_email",
+    "name_en",
+    "address",
+    "size_band",
+    "founded_on",
+    "description",
+    "website",
+    "contact_name",
+    "contact_mobile",
+    "contact_email",
 ]
 # Fields fixed by the verification: changing them needs a new verification (resubmit).
 IDENTITY_FIELDS = ["kind", "name", "credit_code", "district"]
@@ -82,7 +91,7 @@ def _attach_licence(org: Organization, licence) -> None:
     try:
         kind = validate_document(licence)
     except ValidationError as exc:
-        raise ValidationError({"licence": exc.messages}) from exc
+        raise ValidationError({"licence": exc.error_list}) from exc
     org._licence_ext = kind
     org.licence.save(licence.name or f"licence.{kind}", licence, save=False)
 
@@ -155,7 +164,9 @@ def organization_update(
         raise NotAllowed(decision.reason)
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown & set(IDENTITY_FIELDS):
-        raise ActionError("机构名称、类型、信用代码和区县须重新认证后才能修改。", code="identity_locked")
+        raise ActionError(
+            "机构名称、类型、信用代码和区县须重新认证后才能修改。", code="identity_locked"
+        )
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     tracked = PROFILE_FIELDS + ["industries", "tags"]

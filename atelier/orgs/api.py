@@ -3,9 +3,10 @@ from datetime import date, datetime
 from django.db.models import Q
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status
 
-from atelier.core.models import District, EnterpriseTag, Industry
 from atelier.core.errors import ActionError
+from atelier.core.models import District, EnterpriseTag, Industry
 
 from . import actions, permissions
 from .models import Invitation, Organization, OrgKind
@@ -126,10 +127,10 @@ class RegisterIn(Schema):
     contact_email: str = ""
 
 
-@router.post("", response={201: OrganizationPrivateOut}, summary="登记机构（multipart，含营业执照）")
-def register_organization(
-    request, payload: Form[RegisterIn], licence: File[UploadedFile]
-):
+@router.post(
+    "", response={201: OrganizationPrivateOut}, summary="登记机构（multipart，含营业执照）"
+)
+def register_organization(request, payload: Form[RegisterIn], licence: File[UploadedFile]):
     district = District.objects.lookup(payload.district)
     if district is None:
         raise ActionError(f"未知的区县：{payload.district}", code="district_unknown")
@@ -151,7 +152,7 @@ def register_organization(
         licence=licence,
         **profile,
     )
-    return 201, _out(org, private=True)
+    return Status(201, _out(org, private=True))
 
 
 class NoteIn(Schema):
@@ -165,7 +166,9 @@ class ReasonIn(Schema):
 @router.post("/{int:org_id}/verify", response=OrganizationOut, summary="认证通过")
 def verify_organization(request, org_id: int, payload: NoteIn):
     org = permissions.get_org_for_user(request.user, org_id)
-    return _out(actions.organization_verify(actor=request.user, organization=org, note=payload.note))
+    return _out(
+        actions.organization_verify(actor=request.user, organization=org, note=payload.note)
+    )
 
 
 @router.post("/{int:org_id}/reject", response=OrganizationOut, summary="驳回认证")
@@ -190,12 +193,10 @@ class InvitationOut(Schema):
     expires_at: datetime
 
 
-@router.post(
-    "/{int:org_id}/invitations", response={201: InvitationOut}, summary="邀请成员"
-)
+@router.post("/{int:org_id}/invitations", response={201: InvitationOut}, summary="邀请成员")
 def invite_member(request, org_id: int, payload: InviteIn):
     org = permissions.get_org_for_user(request.user, org_id)
     inv: Invitation = actions.invitation_create(
         actor=request.user, organization=org, contact=payload.contact, role=payload.role
     )
-    return 201, inv
+    return Status(201, inv)

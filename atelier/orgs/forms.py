@@ -37,8 +37,15 @@ class OrganizationForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Organization
         fields = [
-            "name_en", "address", "size_band", "founded_on", "website",
-            "contact_name", "contact_mobile", "contact_email", "description",
+            "name_en",
+            "address",
+            "size_band",
+            "founded_on",
+            "website",
+            "contact_name",
+            "contact_mobile",
+            "contact_email",
+            "description",
         ]
         widgets = PROFILE_WIDGETS
 
@@ -85,11 +92,15 @@ class InviteForm(BootstrapFormMixin, forms.Form):
 
 class OrgFilterForm(BootstrapFormMixin, forms.Form):
     q = forms.CharField(label=_("名称或信用代码"), required=False, max_length=100)
-    kind = forms.ChoiceField(label=_("类型"), required=False,
-                             choices=[("", _("全部类型"))] + OrgKind.choices)
+    kind = forms.ChoiceField(
+        label=_("类型"), required=False, choices=[("", _("全部类型"))] + OrgKind.choices
+    )
     district = forms.ModelChoiceField(
-        label=_("区县"), required=False, queryset=District.objects.all(),
+        label=_("区县"),
+        required=False,
+        queryset=District.objects.all(),
         empty_label=_("全部区县"),
     )
-    status = forms.ChoiceField(label=_("状态"), required=False,
-                               choices=[("", _("全部状态"))] + OrgStatus.choices)
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部状态"))] + OrgStatus.choices
+    )

@@ -75,7 +75,10 @@ class Organization(models.Model):
     name = models.CharField(_("名称"), max_length=120)
     name_en = models.CharField(_("英文名称"), max_length=200, blank=True)
     credit_code = models.CharField(
-        _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code],
+        _("统一社会信用代码"),
+        max_length=18,
+        unique=True,
+        validators=[validate_credit_code],
         error_messages={"unique": _("该统一社会信用代码已被注册。")},
     )
     district = models.ForeignKey(
@@ -84,9 +87,7 @@ class Organization(models.Model):
     address = models.CharField(_("地址"), max_length=200, blank=True)
     industries = models.ManyToManyField("core.Industry", blank=True, verbose_name=_("所属行业"))
     tags = models.ManyToManyField("core.EnterpriseTag", blank=True, verbose_name=_("企业标签"))
-    size_band = models.CharField(
-        _("企业规模"), max_length=8, choices=SizeBand.choices, blank=True
-    )
+    size_band = models.CharField(_("企业规模"), max_length=8, choices=SizeBand.choices, blank=True)
     founded_on = models.DateField(_("成立日期"), null=True, blank=True)
     description = models.TextField(_("简介"), blank=True)
     website = models.URLField(_("网站"), blank=True)
@@ -101,7 +102,10 @@ class Organization(models.Model):
     )
     verified_at = models.DateTimeField(_("认证时间"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(_("注册时间"), auto_now_add=True)
@@ -192,7 +196,10 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -251,9 +251,7 @@ def _invitation_action(request: HttpRequest, pk: int, event: str) -> HttpRespons
     try:
         if event == "accept":
             actions.invitation_accept(actor=request.user, invitation=invitation)
-            messages.success(
-                request, _("已加入 %(org)s。") % {"org": invitation.organization.name}
-            )
+            messages.success(request, _("已加入 %(org)s。") % {"org": invitation.organization.name})
             return redirect(invitation.organization)
         if event == "decline":
             actions.invitation_decline(actor=request.user, invitation=invitation)
@@ -299,5 +297,3 @@ def membership_remove(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("已移除成员。"))
     return redirect(org)
-
-

@@ -58,7 +58,10 @@ class TestWorkflow:
         assert org.status == OrgStatus.REJECTED
         (row,) = history(org)
         assert (row.from_state, row.to_state, row.actor, row.reason) == (
-            "pending", "rejected", operator, "执照模糊"
+            "pending",
+            "rejected",
+            operator,
+            "执照模糊",
         )
         assert AuditEntry.objects.for_object(org).filter(verb="organization.reject").exists()
 

@@ -66,8 +66,14 @@ class TestPatentNumber:
     # Vectors from domain.md §5.3.
     @pytest.mark.parametrize(
         "value",
-        ["201710601862.3", "200710308494.X", "95115608.X", "97101765.4", "ZL201710601862.3",
-         "CN2017106018623"],
+        [
+            "201710601862.3",
+            "200710308494.X",
+            "95115608.X",
+            "97101765.4",
+            "ZL201710601862.3",
+            "CN2017106018623",
+        ],
     )
     def test_valid(self, value):
         validate_patent_number(value)

@@ -29,7 +29,9 @@ def register(actor, **overrides):
 
 
 class TestRegister:
-    def test_it_creates_a_pending_org_with_its_first_admin(self, django_capture_on_commit_callbacks):
+    def test_it_creates_a_pending_org_with_its_first_admin(
+        self, django_capture_on_commit_callbacks
+    ):
         user = make_user()
         operator = make_user(Role.OPERATOR)
         reviewer_here = make_user(Role.REVIEWER, district="330302")
@@ -147,7 +149,10 @@ class TestVerification:
         assert org.status == OrgStatus.PENDING
         assert org.licence.name != old_licence
         steps = [(h.from_state, h.to_state, h.reason) for h in history(org)]
-        assert steps == [("pending", "rejected", "执照不清晰"), ("rejected", "pending", "已换清晰版")]
+        assert steps == [
+            ("pending", "rejected", "执照不清晰"),
+            ("rejected", "pending", "已换清晰版"),
+        ]
 
     def test_verifying_twice_is_a_conflict(self):
         org = make_org()
