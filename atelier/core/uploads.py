@@ -20,7 +20,9 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def validate_document(upload, *, allowed=("pdf", "jpg", "png"), max_bytes: int | None = None) -> str:
+def validate_document(
+    upload, *, allowed=("pdf", "jpg", "png"), max_bytes: int | None = None
+) -> str:
     """Check that `upload` really is one of `allowed` and not larger than `max_bytes`.
 
     Returns the detected kind ("pdf", "jpg", "png"); raises ValidationError in Chinese.
@@ -62,7 +64,5 @@ def validate_document(upload, *, allowed=("pdf", "jpg", "png"), max_bytes: int |
     except ValidationError:
         raise
     except Exception as exc:
-        raise ValidationError(
-            "文件已损坏或无法读取，请重新上传。", code="file_corrupt"
-        ) from exc
+        raise ValidationError("文件已损坏或无法读取，请重新上传。", code="file_corrupt") from exc
     return kind

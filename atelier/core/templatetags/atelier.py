@@ -22,7 +22,9 @@ def status_badge(obj, field: str = "status"):
     value = getattr(obj, field)
     label = getattr(obj, f"get_{field}_display")()
     css = STATUS_CLASSES.get(value, "text-bg-light")
-    return format_html('<span class="badge rounded-pill {}" data-status="{}">{}</span>', css, value, label)
+    return format_html(
+        '<span class="badge rounded-pill {}" data-status="{}">{}</span>', css, value, label
+    )
 
 
 @register.filter
