@@ -7,6 +7,18 @@ from django.db import models
 
 from .models import AuditEntry
 
+# Human labels of audit verbs ("organization.verify" → "认证通过"), filled by each app's
+# AppConfig.ready() and by every Workflow; shown by the |verb_label template filter.
+VERB_LABELS: dict[str, str] = {}
+
+
+def register_verbs(labels: dict[str, str]) -> None:
+    VERB_LABELS.update(labels)
+
+
+def verb_label(verb: str) -> str:
+    return VERB_LABELS.get(verb, verb)
+
 
 def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
     """The current values of `fields`, JSON-friendly (FKs as their pk, M2M as sorted pk lists)."""

@@ -202,6 +202,16 @@ class StatusChange(models.Model):
         raise AppendOnlyError("状态历史只能追加，不能删除。")
 
 
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+    def mark_read(self) -> int:
+        from django.utils import timezone
+
+        return self.unread().update(read_at=timezone.now())
+
+
 class Notification(models.Model):
     """An in-app message to one user (the bell in the header)."""
 
@@ -213,6 +223,8 @@ class Notification(models.Model):
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(max_length=300, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -31,6 +31,7 @@ class Workflow:
         self.field = field
         self.transitions = transitions
         self._by_key = {(s, t.event): t for t in transitions for s in t.sources}
+        audit.register_verbs({f"{model._meta.model_name}.{t.event}": t.label for t in transitions})
 
     def state_label(self, state: str) -> str:
         choices = dict(self.model._meta.get_field(self.field).flatchoices)

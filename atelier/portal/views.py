@@ -3,7 +3,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -98,7 +97,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def notifications_read(request: HttpRequest) -> HttpResponse:
-    request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+    request.user.notifications.mark_read()
     if request.htmx:
         return notifications(request)
     return redirect("portal:notifications")

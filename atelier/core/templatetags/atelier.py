@@ -28,5 +28,12 @@ def status_badge(obj, field: str = "status"):
 
 
 @register.filter
+def verb_label(verb: str) -> str:
+    from atelier.core.audit import verb_label as label
+
+    return label(verb)
+
+
+@register.filter
 def state_label(value: str, workflow):
     return workflow.state_label(value) if value else "—"

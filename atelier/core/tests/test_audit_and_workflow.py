@@ -45,6 +45,11 @@ class TestAuditLog:
         with pytest.raises(AppendOnlyError):
             StatusChange.objects.filter(pk=change.pk).update(to_state="rejected")
 
+    def test_verbs_have_human_labels(self):
+        assert audit.verb_label("organization.verify") == "认证通过"  # from the workflow table
+        assert audit.verb_label("organization.register") == "登记机构"  # from OrgsConfig.ready
+        assert audit.verb_label("made.up") == "made.up"
+
     def test_diff_lists_only_changed_fields(self):
         assert audit.diff({"a": 1, "b": 2}, {"a": 1, "b": 3}) == {"b": [2, 3]}
 
