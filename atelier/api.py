@@ -4,6 +4,8 @@ wires them together with authentication and the one error shape `{"detail": ...,
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -32,7 +34,7 @@ class OptionalAuth(APIKeyHeader):
         if header.lower().startswith("bearer "):
             user = user_for_token(header[7:].strip())
             if user is None:
-                raise AuthenticationError(message="令牌无效或已撤销。")
+                raise AuthenticationError(message=_("令牌无效或已撤销。"))
             request.user = user
         return True
 
@@ -53,6 +55,10 @@ api = NinjaAPI(
 )
 
 
+def _separator() -> str:
+    return pgettext("message separator", "；")
+
+
 def error(request, detail, code: str, status: int, **extra):
     return api.create_response(request, {"detail": detail, "code": code, **extra}, status=status)
 
@@ -66,34 +72,34 @@ def on_action_error(request, exc: ActionError):
 def on_django_validation(request, exc: DjangoValidationError):
     if hasattr(exc, "error_dict"):
         fields = {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
-        detail = "；".join(m for msgs in fields.values() for m in msgs)
+        detail = _separator().join(m for msgs in fields.values() for m in msgs)
         codes = [e.code for v in exc.error_dict.values() for e in v if e.code]
         code = codes[0] if len(codes) == 1 else "validation_error"
         if code in ("unique", "invalid", "required"):
             code = f"{next(iter(fields))}_{code}"
         return error(request, detail, code, 400, fields=fields)
-    return error(request, "；".join(exc.messages), exc.code or "validation_error", 400)
+    return error(request, _separator().join(exc.messages), exc.code or "validation_error", 400)
 
 
 @api.exception_handler(NinjaValidationError)
 def on_ninja_validation(request, exc: NinjaValidationError):
-    return error(request, "请求参数有误。", "validation_error", 422, errors=exc.errors)
+    return error(request, _("请求参数有误。"), "validation_error", 422, errors=exc.errors)
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request, exc):
-    message = getattr(exc, "message", "") or "请先登录或提供有效的 API 令牌。"
+    message = getattr(exc, "message", "") or _("请先登录或提供有效的 API 令牌。")
     return error(request, message, "not_authenticated", 401)
 
 
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request, exc):
-    return error(request, str(exc) or "没有权限。", "permission_denied", 403)
+    return error(request, str(exc) or _("没有权限。"), "permission_denied", 403)
 
 
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
-    return error(request, "对象不存在或无权查看。", "not_found", 404)
+    return error(request, _("对象不存在或无权查看。"), "not_found", 404)
 
 
 @api.exception_handler(HttpError)
@@ -102,7 +108,9 @@ def on_http_error(request, exc: HttpError):
 
 
 from atelier.accounts.api import router as accounts_router  # noqa: E402
+from atelier.catalog.api import router as catalog_router  # noqa: E402
 from atelier.orgs.api import router as orgs_router  # noqa: E402
 
 api.add_router("", accounts_router)
 api.add_router("/organizations", orgs_router)
+api.add_router("", catalog_router)

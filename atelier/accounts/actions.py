@@ -4,6 +4,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from atelier.core import audit
 from atelier.core.errors import NotAllowed
@@ -21,9 +22,9 @@ def user_register(*, name: str, mobile: str, password: str, email: str = "") -> 
     email = (email or "").strip().lower()
     errors = {}
     if User.objects.filter(mobile=mobile).exists():
-        errors["mobile"] = "该手机号已注册，请直接登录。"
+        errors["mobile"] = _("该手机号已注册，请直接登录。")
     if email and User.objects.filter(email__iexact=email).exists():
-        errors["email"] = "该邮箱已注册。"
+        errors["email"] = _("该邮箱已注册。")
     if errors:
         raise ValidationError(errors)
     user = User(
@@ -39,7 +40,7 @@ def user_register(*, name: str, mobile: str, password: str, email: str = "") -> 
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:
-        raise ValidationError({"mobile": "该手机号已注册，请直接登录。"}) from exc
+        raise ValidationError({"mobile": _("该手机号已注册，请直接登录。")}) from exc
     audit.record(
         actor=user, verb="user.register", obj=user, changes={"mobile": mobile, "email": email}
     )
@@ -50,9 +51,9 @@ def user_register(*, name: str, mobile: str, password: str, email: str = "") -> 
 def token_create(*, user: User, actor: User | None = None, name: str = "") -> tuple[ApiToken, str]:
     """Create an API token for `user`. Returns the token row and the key, shown only once."""
     if actor is not None and actor != user and not actor.is_superuser:
-        raise NotAllowed("只能为自己创建 API 令牌。")
+        raise NotAllowed(_("只能为自己创建 API 令牌。"))
     if not user.is_active:
-        raise NotAllowed("该账号已停用，不能创建令牌。")
+        raise NotAllowed(_("该账号已停用，不能创建令牌。"))
     key = ApiToken.new_key()
     token = ApiToken.objects.create(user=user, name=name, key_hash=hash_token(key), hint=key[:8])
     audit.record(actor=actor or user, verb="token.create", obj=token, changes={"user": user.pk})
@@ -62,7 +63,7 @@ def token_create(*, user: User, actor: User | None = None, name: str = "") -> tu
 @transaction.atomic
 def token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
     if actor != token.user and not actor.is_superuser:
-        raise NotAllowed("只能撤销自己的 API 令牌。")
+        raise NotAllowed(_("只能撤销自己的 API 令牌。"))
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     audit.record(actor=actor, verb="token.revoke", obj=token)
     return token

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from atelier.core.admin import ReadOnlyAdmin
 
@@ -12,10 +13,10 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "district", "is_active", "is_staff"]
     search_fields = ["username", "name", "mobile", "email"]
     fieldsets = BaseUserAdmin.fieldsets + (
-        ("平台", {"fields": ("name", "mobile", "role", "district")}),
+        (_("平台"), {"fields": ("name", "mobile", "role", "district")}),
     )
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
-        ("平台", {"fields": ("name", "mobile", "role", "district")}),
+        (_("平台"), {"fields": ("name", "mobile", "role", "district")}),
     )
 
 

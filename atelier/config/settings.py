@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "atelier.core",
     "atelier.accounts",
     "atelier.orgs",
+    "atelier.catalog",
+    "atelier.search",
     "atelier.portal",
     "atelier.demo",
     "django.contrib.admin",
@@ -180,6 +182,8 @@ STORAGES = {
 }
 # Uploads: licences are at most 10 MB; anything bigger is refused before it reaches a form.
 ATELIER_MAX_UPLOAD_BYTES = envint("ATELIER_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+# Resource imports (.xlsx/.csv) are refused above this size, before being read whole.
+ATELIER_MAX_IMPORT_BYTES = envint("ATELIER_MAX_IMPORT_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

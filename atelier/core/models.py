@@ -3,6 +3,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import codes
@@ -40,6 +41,13 @@ class District(models.Model):
         verbose_name_plural = _("区县")
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name for display: the English name on English pages, else the Chinese name."""
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
         return self.name
 
     @property
@@ -72,11 +80,40 @@ class Industry(models.Model):
         verbose_name_plural = _("行业")
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {self.label}"
+
+    @property
+    def label(self) -> str:
+        """The name in the active language (names are in the catalogs, see codes.py)."""
+        return gettext(self.name)
 
     @property
     def is_fashion(self) -> bool:
         return self.cluster in codes.FASHION_CLUSTERS
+
+
+class ClusterQuerySet(models.QuerySet):
+    def lookup(self, value: str) -> "Cluster | None":
+        value = (value or "").strip()
+        return self.filter(models.Q(code=value) | models.Q(name=value)).first()
+
+
+class Cluster(models.Model):
+    """An industry cluster label (鞋业, 眼镜, …) used for facets, statistics and imports."""
+
+    code = models.SlugField(primary_key=True, max_length=16)
+    name = models.CharField(_("名称"), max_length=20, unique=True)
+    sort = models.PositiveSmallIntegerField(default=0)
+
+    objects = ClusterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sort"]
+        verbose_name = _("产业集群")
+        verbose_name_plural = _("产业集群")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class EnterpriseTag(models.Model):
@@ -89,7 +126,12 @@ class EnterpriseTag(models.Model):
         verbose_name_plural = _("企业标签")
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the active language (names are in the catalogs, see codes.py)."""
+        return gettext(self.name)
 
 
 class AppendOnlyError(RuntimeError):

@@ -11,6 +11,10 @@ def sync_reference_data(apps=None) -> None:
     District = apps.get_model("core", "District")
     Industry = apps.get_model("core", "Industry")
     EnterpriseTag = apps.get_model("core", "EnterpriseTag")
+    try:
+        Cluster = apps.get_model("core", "Cluster")
+    except LookupError:  # migration 0002 runs before the Cluster table exists
+        Cluster = None
     rows = list(codes.WENZHOU_DISTRICTS) + [(codes.OUTSIDE_CODE, codes.OUTSIDE_NAME, "Outside")]
     for sort, (code, name, name_en) in enumerate(rows, start=1):
         short = name if name == codes.OUTSIDE_NAME else name[:-1]
@@ -21,5 +25,8 @@ def sync_reference_data(apps=None) -> None:
         Industry.objects.update_or_create(
             code=code, defaults=dict(name=name, parent_id=parent, cluster=cluster)
         )
+    if Cluster is not None:
+        for sort, (code, name) in enumerate(codes.CLUSTERS, start=1):
+            Cluster.objects.update_or_create(code=code, defaults=dict(name=name, sort=sort))
     for code, name in codes.ENTERPRISE_TAGS:
         EnterpriseTag.objects.update_or_create(code=code, defaults=dict(name=name))

@@ -4,6 +4,8 @@ import io
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 SIGNATURES = {
     "pdf": (b"%PDF-",),
@@ -25,25 +27,25 @@ def validate_document(
 ) -> str:
     """Check that `upload` really is one of `allowed` and not larger than `max_bytes`.
 
-    Returns the detected kind ("pdf", "jpg", "png"); raises ValidationError in Chinese.
+    Returns the detected kind ("pdf", "jpg", "png"); raises ValidationError in the active language.
     """
     max_bytes = max_bytes or settings.ATELIER_MAX_UPLOAD_BYTES
     if upload.size > max_bytes:
         raise ValidationError(
-            "文件过大（%(size).1f MB），上限为 %(max)d MB。",
+            _("文件过大（%(size).1f MB），上限为 %(max)d MB。"),
             code="file_too_large",
             params={"size": upload.size / 1024 / 1024, "max": max_bytes // 1024 // 1024},
         )
     if upload.size == 0:
-        raise ValidationError("文件为空。", code="file_empty")
+        raise ValidationError(_("文件为空。"), code="file_empty")
     upload.seek(0)
     data = upload.read()
     upload.seek(0)
     kind = sniff(data[:16])
-    names = "、".join(KIND_LABELS[k] for k in allowed)
+    names = pgettext("list separator", "、").join(KIND_LABELS[k] for k in allowed)
     if kind not in allowed:
         raise ValidationError(
-            "文件内容不是有效的 %(names)s 文件（系统按文件内容而不是扩展名判断）。",
+            _("文件内容不是有效的 %(names)s 文件（系统按文件内容而不是扩展名判断）。"),
             code="file_type",
             params={"names": names},
         )
@@ -53,7 +55,9 @@ def validate_document(
 
             reader = PdfReader(io.BytesIO(data))
             if reader.is_encrypted:
-                raise ValidationError("PDF 文件已加密，请上传未加密的文件。", code="file_encrypted")
+                raise ValidationError(
+                    _("PDF 文件已加密，请上传未加密的文件。"), code="file_encrypted"
+                )
             if len(reader.pages) == 0:
                 raise ValueError("no pages")
         else:
@@ -64,5 +68,5 @@ def validate_document(
     except ValidationError:
         raise
     except Exception as exc:
-        raise ValidationError("文件已损坏或无法读取，请重新上传。", code="file_corrupt") from exc
+        raise ValidationError(_("文件已损坏或无法读取，请重新上传。"), code="file_corrupt") from exc
     return kind

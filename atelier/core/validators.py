@@ -6,6 +6,8 @@ Test vectors come from ../shared/reference/domain.md §5.
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # GB 32100-2015 统一社会信用代码: 31 characters (no I, O, Z, S, V), weights 3^(i-1) mod 31.
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -39,24 +41,24 @@ def validate_credit_code(value: str) -> None:
     code = normalize_credit_code(value)
     if len(code) != 18:
         raise ValidationError(
-            "统一社会信用代码应为 18 位，当前为 %(n)d 位。",
+            _("统一社会信用代码应为 18 位，当前为 %(n)d 位。"),
             code="credit_code_length",
             params={"n": len(code)},
         )
     if not _USCC_RE.match(code):
         raise ValidationError(
-            "统一社会信用代码含有无效字符（不使用 I、O、Z、S、V）。", code="credit_code_charset"
+            _("统一社会信用代码含有无效字符（不使用 I、O、Z、S、V）。"), code="credit_code_charset"
         )
     if uscc_check_char(code[:17]) != code[17]:
         raise ValidationError(
-            "统一社会信用代码校验位不正确，请核对后重新输入。", code="credit_code_check"
+            _("统一社会信用代码校验位不正确，请核对后重新输入。"), code="credit_code_check"
         )
     # Positions 9-17 embed a GB 11714 organisation code with its own check character. Individual
     # businesses (个体工商户, "92…") may carry a body allotted outside GB 11714, so skip them.
     if not code.startswith("92"):
         if org_code_check_char(code[8:16]) != code[16]:
             raise ValidationError(
-                "统一社会信用代码中的组织机构代码（第 9–17 位）校验不正确。",
+                _("统一社会信用代码中的组织机构代码（第 9–17 位）校验不正确。"),
                 code="credit_code_org_check",
             )
 
@@ -79,13 +81,19 @@ def is_mobile(value: str) -> bool:
 
 def validate_mobile(value: str) -> None:
     if not is_mobile(value):
-        raise ValidationError("请输入有效的 11 位中国大陆手机号码。", code="mobile_invalid")
+        raise ValidationError(_("请输入有效的 11 位中国大陆手机号码。"), code="mobile_invalid")
 
 
 # Chinese patent application numbers (CNIPA): since 2003-10-01 "YYYYTNNNNNNN.C" with weights
 # 2..9,2..5 on the 12 digits; before that "YYTNNNNN.C" with weights 2..9. Check = sum mod 11, 10→X.
 _PATENT_RE = re.compile(r"^(?:ZL)?(\d{8}|\d{12})\.?([0-9X])$")
-PATENT_TYPES = {"1": "发明", "2": "实用新型", "3": "外观设计", "8": "PCT发明", "9": "PCT实用新型"}
+PATENT_TYPES = {
+    "1": gettext_lazy("发明"),
+    "2": gettext_lazy("实用新型"),
+    "3": gettext_lazy("外观设计"),
+    "8": gettext_lazy("PCT发明"),
+    "9": gettext_lazy("PCT实用新型"),
+}
 
 
 def patent_check_char(digits: str) -> str:
@@ -105,15 +113,17 @@ def validate_patent_number(value: str) -> None:
     m = _PATENT_RE.match(v)
     if not m:
         raise ValidationError(
-            "专利申请号格式不正确，应为 12 位数字加校验位（如 201710601862.3）"
-            "或 2003 年前的 8 位格式。",
+            _(
+                "专利申请号格式不正确，应为 12 位数字加校验位（如 201710601862.3）"
+                "或 2003 年前的 8 位格式。"
+            ),
             code="patent_format",
         )
     digits, check = m.groups()
     type_digit = digits[4] if len(digits) == 12 else digits[2]
     if type_digit not in PATENT_TYPES:
         raise ValidationError(
-            "专利申请号的类型位 %(t)s 无效。", code="patent_type", params={"t": type_digit}
+            _("专利申请号的类型位 %(t)s 无效。"), code="patent_type", params={"t": type_digit}
         )
     if patent_check_char(digits) != check:
-        raise ValidationError("专利申请号校验位不正确。", code="patent_check")
+        raise ValidationError(_("专利申请号校验位不正确。"), code="patent_check")

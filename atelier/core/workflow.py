@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext as _
 
 from . import audit
 from .errors import ActionError, ConcurrentChange, InvalidTransition
@@ -21,7 +22,7 @@ class Transition:
     event: str
     sources: tuple[str, ...]
     target: str
-    label: str
+    label: str  # usually a gettext_lazy string
     requires_reason: bool = False
 
 
@@ -66,16 +67,22 @@ class Workflow:
         if transition is None:
             label = {t.event: t.label for t in self.transitions}.get(event, event)
             state = self.state_label(current)
-            raise InvalidTransition(f"当前状态为「{state}」，不能执行「{label}」。")
+            raise InvalidTransition(
+                _("当前状态为「%(state)s」，不能执行「%(action)s」。")
+                % {"state": state, "action": label}
+            )
         reason = (reason or "").strip()
         if transition.requires_reason and not reason:
-            raise ActionError(f"「{transition.label}」必须填写原因。", code="reason_required")
+            raise ActionError(
+                _("「%(action)s」必须填写原因。") % {"action": transition.label},
+                code="reason_required",
+            )
         values = {self.field: transition.target, **(updates or {})}
         changed = (
             type(obj)._default_manager.filter(pk=obj.pk, **{self.field: current}).update(**values)
         )
         if not changed:
-            raise ConcurrentChange("该记录刚被其他人处理过，请刷新页面后重试。")
+            raise ConcurrentChange(_("该记录刚被其他人处理过，请刷新页面后重试。"))
         for name, value in values.items():
             setattr(obj, name, value)
         change = StatusChange.objects.create(

@@ -4,9 +4,12 @@ One use case = one keyword-only function = one transaction with its audit row; n
 out on commit.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from atelier.accounts.models import Role, User
 from atelier.core import audit
@@ -22,30 +25,45 @@ from .models import (
     InvitationStatus,
     Membership,
     Organization,
+    OrgKind,
     OrgStatus,
 )
 
 VERIFICATION = Workflow(
     Organization,
     [
-        Transition("verify", (OrgStatus.PENDING,), OrgStatus.VERIFIED, "认证通过"),
+        Transition("verify", (OrgStatus.PENDING,), OrgStatus.VERIFIED, gettext_lazy("认证通过")),
         Transition(
-            "reject", (OrgStatus.PENDING,), OrgStatus.REJECTED, "驳回", requires_reason=True
+            "reject",
+            (OrgStatus.PENDING,),
+            OrgStatus.REJECTED,
+            gettext_lazy("驳回"),
+            requires_reason=True,
         ),
-        Transition("resubmit", (OrgStatus.REJECTED,), OrgStatus.PENDING, "重新提交"),
+        Transition("resubmit", (OrgStatus.REJECTED,), OrgStatus.PENDING, gettext_lazy("重新提交")),
         Transition(
-            "suspend", (OrgStatus.VERIFIED,), OrgStatus.SUSPENDED, "暂停", requires_reason=True
+            "suspend",
+            (OrgStatus.VERIFIED,),
+            OrgStatus.SUSPENDED,
+            gettext_lazy("暂停"),
+            requires_reason=True,
         ),
-        Transition("reinstate", (OrgStatus.SUSPENDED,), OrgStatus.VERIFIED, "恢复"),
+        Transition("reinstate", (OrgStatus.SUSPENDED,), OrgStatus.VERIFIED, gettext_lazy("恢复")),
     ],
 )
 
 INVITATION = Workflow(
     Invitation,
     [
-        Transition("accept", (InvitationStatus.PENDING,), InvitationStatus.ACCEPTED, "接受"),
-        Transition("decline", (InvitationStatus.PENDING,), InvitationStatus.DECLINED, "拒绝"),
-        Transition("revoke", (InvitationStatus.PENDING,), InvitationStatus.REVOKED, "撤回"),
+        Transition(
+            "accept", (InvitationStatus.PENDING,), InvitationStatus.ACCEPTED, gettext_lazy("接受")
+        ),
+        Transition(
+            "decline", (InvitationStatus.PENDING,), InvitationStatus.DECLINED, gettext_lazy("拒绝")
+        ),
+        Transition(
+            "revoke", (InvitationStatus.PENDING,), InvitationStatus.REVOKED, gettext_lazy("撤回")
+        ),
     ],
 )
 
@@ -65,6 +83,11 @@ IDENTITY_FIELDS = ["kind", "name", "credit_code", "district"]
 
 
 def _notify(users, *, title: str, body: str = "", url: str = "") -> None:
+    """Queue one notification per user, sent when the transaction commits.
+
+    Notifications are stored as text and read by other people, whose language is not known (there
+    is no per-user language yet): build `title` and `body` inside `platform_language()`.
+    """
     users = list(users)
 
     def send():
@@ -73,6 +96,11 @@ def _notify(users, *, title: str, body: str = "", url: str = "") -> None:
         )
 
     transaction.on_commit(send)
+
+
+def platform_language():
+    """Render text stored for other readers (notifications) in the platform's language."""
+    return translation.override(settings.LANGUAGE_CODE)
 
 
 def _reviewers_for(org: Organization):
@@ -112,7 +140,7 @@ def organization_register(
 ) -> Organization:
     """Register an organisation for verification; `actor` becomes its first admin."""
     if not actor or not actor.is_authenticated:
-        raise NotAllowed("请先登录后再注册机构。")
+        raise NotAllowed(_("请先登录后再注册机构。"))
     unknown = set(profile) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
@@ -131,12 +159,12 @@ def organization_register(
     if licence is not None:
         _attach_licence(org, licence)
     elif require_licence:
-        raise ValidationError({"licence": "请上传营业执照（PDF、JPG 或 PNG，不超过 10 MB）。"})
+        raise ValidationError({"licence": _("请上传营业执照（PDF、JPG 或 PNG，不超过 10 MB）。")})
     try:
         with transaction.atomic():
             org.save()
     except IntegrityError as exc:  # a concurrent registration of the same code
-        raise ValidationError({"credit_code": "该统一社会信用代码已被注册。"}) from exc
+        raise ValidationError({"credit_code": _("该统一社会信用代码已被注册。")}) from exc
     org.industries.set(industries)
     org.tags.set(tags)
     Membership.objects.create(user=actor, organization=org, role=Membership.Role.ADMIN)
@@ -146,11 +174,35 @@ def organization_register(
         obj=org,
         changes=audit.snapshot(org, ["kind", "name", "credit_code", "district", "industries"]),
     )
-    _notify(
-        _reviewers_for(org),
-        title=f"新的机构认证申请：{org.name}",
-        body=f"{org.district} · {org.get_kind_display()}",
-        url=org.get_absolute_url(),
+    with platform_language():
+        _notify(
+            _reviewers_for(org),
+            title=_("新的机构认证申请：%(name)s") % {"name": org.name},
+            body=f"{org.district} · {org.get_kind_display()}",
+            url=org.get_absolute_url(),
+        )
+    return org
+
+
+@transaction.atomic
+def organization_create_unregistered(
+    *, actor: User | None, name: str, district, kind: str = OrgKind.PROVIDER
+) -> Organization:
+    """An organisation named by a bulk resource import before it registered itself: pending,
+    without credit code or licence, and without members. It completes its registration (and
+    verification) when its staff claim it; until then its listings show it as unverified."""
+    org = Organization(
+        kind=kind, name=(name or "").strip(), district=district, status=OrgStatus.PENDING,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )  # fmt: skip
+    org.full_clean(exclude=["credit_code", "licence"])
+    org.save()
+    audit.record(
+        actor=actor,
+        verb="organization.create_unregistered",
+        obj=org,
+        changes={"name": org.name, "district": org.district_id, "kind": org.kind},
+        note=_("由资源批量导入创建，待机构补充统一社会信用代码和营业执照"),
     )
     return org
 
@@ -165,7 +217,7 @@ def organization_update(
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown & set(IDENTITY_FIELDS):
         raise ActionError(
-            "机构名称、类型、信用代码和区县须重新认证后才能修改。", code="identity_locked"
+            _("机构名称、类型、信用代码和区县须重新认证后才能修改。"), code="identity_locked"
         )
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
@@ -194,11 +246,12 @@ def organization_verify(*, actor: User, organization: Organization, note: str = 
     VERIFICATION.apply(
         organization, "verify", actor=actor, reason=note, updates={"verified_at": timezone.now()}
     )
-    _notify(
-        _admins_of(organization),
-        title=f"{organization.name} 已通过实名认证",
-        url=organization.get_absolute_url(),
-    )
+    with platform_language():
+        _notify(
+            _admins_of(organization),
+            title=_("%(name)s 已通过实名认证") % {"name": organization.name},
+            url=organization.get_absolute_url(),
+        )
     return organization
 
 
@@ -207,12 +260,13 @@ def organization_reject(*, actor: User, organization: Organization, reason: str)
     if not (decision := permissions.can_verify_org(actor, organization)):
         raise NotAllowed(decision.reason)
     VERIFICATION.apply(organization, "reject", actor=actor, reason=reason)
-    _notify(
-        _admins_of(organization),
-        title=f"{organization.name} 的认证申请被驳回",
-        body=reason,
-        url=organization.get_absolute_url(),
-    )
+    with platform_language():
+        _notify(
+            _admins_of(organization),
+            title=_("%(name)s 的认证申请被驳回") % {"name": organization.name},
+            body=reason,
+            url=organization.get_absolute_url(),
+        )
     return organization
 
 
@@ -227,11 +281,12 @@ def organization_resubmit(
         _attach_licence(organization, licence)
         updates["licence"] = organization.licence.name
     VERIFICATION.apply(organization, "resubmit", actor=actor, reason=note, updates=updates)
-    _notify(
-        _reviewers_for(organization),
-        title=f"机构重新提交认证：{organization.name}",
-        url=organization.get_absolute_url(),
-    )
+    with platform_language():
+        _notify(
+            _reviewers_for(organization),
+            title=_("机构重新提交认证：%(name)s") % {"name": organization.name},
+            url=organization.get_absolute_url(),
+        )
     return organization
 
 
@@ -267,7 +322,7 @@ def normalize_contact(contact: str) -> str:
         else:
             return contact.lower()
     raise ValidationError(
-        {"contact": "请输入被邀请人的 11 位手机号或有效的电子邮箱。"}, code="contact_invalid"
+        {"contact": _("请输入被邀请人的 11 位手机号或有效的电子邮箱。")}, code="contact_invalid"
     )
 
 
@@ -279,19 +334,27 @@ def invitation_create(
         raise NotAllowed(decision.reason)
     contact = normalize_contact(contact)
     if role not in Membership.Role.values:
-        raise ValidationError({"role": "机构角色无效。"})
+        raise ValidationError({"role": _("机构角色无效。")})
     existing = User.objects.get_by_identifier(contact)
     if existing and organization.memberships.filter(user=existing).exists():
-        raise Conflict(f"{contact} 已经是本机构成员。", code="already_member")
+        raise Conflict(
+            _("%(contact)s 已经是本机构成员。") % {"contact": contact}, code="already_member"
+        )
     if organization.invitations.filter(contact=contact, status=InvitationStatus.PENDING).exists():
-        raise Conflict(f"已经邀请过 {contact}，对方尚未处理。", code="already_invited")
+        raise Conflict(
+            _("已经邀请过 %(contact)s，对方尚未处理。") % {"contact": contact},
+            code="already_invited",
+        )
     try:
         with transaction.atomic():
             invitation = Invitation.objects.create(
                 organization=organization, contact=contact, role=role, invited_by=actor
             )
     except IntegrityError as exc:
-        raise Conflict(f"已经邀请过 {contact}，对方尚未处理。", code="already_invited") from exc
+        raise Conflict(
+            _("已经邀请过 %(contact)s，对方尚未处理。") % {"contact": contact},
+            code="already_invited",
+        ) from exc
     audit.record(
         actor=actor,
         verb="invitation.create",
@@ -299,11 +362,12 @@ def invitation_create(
         changes={"contact": contact, "role": role, "organization": organization.pk},
     )
     if existing:
-        _notify(
-            [existing],
-            title=f"{organization.name} 邀请您加入",
-            url="/workspace/",
-        )
+        with platform_language():
+            _notify(
+                [existing],
+                title=_("%(name)s 邀请您加入") % {"name": organization.name},
+                url="/workspace/",
+            )
     return invitation
 
 
@@ -320,8 +384,10 @@ def invitations_for(user: User):
 def _check_addressee(actor: User, invitation: Invitation) -> None:
     if not invitations_for(actor).filter(pk=invitation.pk).exists():
         if invitation.status == InvitationStatus.PENDING and invitation.is_expired:
-            raise ActionError("该邀请已过期，请联系机构管理员重新邀请。", code="invitation_expired")
-        raise NotAllowed("这份邀请不是发给您的，或已被处理。")
+            raise ActionError(
+                _("该邀请已过期，请联系机构管理员重新邀请。"), code="invitation_expired"
+            )
+        raise NotAllowed(_("这份邀请不是发给您的，或已被处理。"))
 
 
 @transaction.atomic
@@ -338,11 +404,13 @@ def invitation_accept(*, actor: User, invitation: Invitation) -> Membership:
             obj=membership,
             changes={"organization": invitation.organization_id, "role": invitation.role},
         )
-    _notify(
-        _admins_of(invitation.organization),
-        title=f"{actor.display_name} 已加入 {invitation.organization.name}",
-        url=invitation.organization.get_absolute_url(),
-    )
+    with platform_language():
+        _notify(
+            _admins_of(invitation.organization),
+            title=_("%(person)s 已加入 %(name)s")
+            % {"person": actor.display_name, "name": invitation.organization.name},
+            url=invitation.organization.get_absolute_url(),
+        )
     return membership
 
 
@@ -367,7 +435,7 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
     if not (decision := permissions.can_invite_member(actor, org)):
         raise NotAllowed(decision.reason)
     if membership.is_admin and org.memberships.filter(role=Membership.Role.ADMIN).count() == 1:
-        raise Conflict("机构至少需要保留一名管理员。", code="last_admin")
+        raise Conflict(_("机构至少需要保留一名管理员。"), code="last_admin")
     audit.record(
         actor=actor,
         verb="membership.delete",

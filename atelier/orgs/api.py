@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
@@ -133,10 +134,12 @@ class RegisterIn(Schema):
 def register_organization(request, payload: Form[RegisterIn], licence: File[UploadedFile]):
     district = District.objects.lookup(payload.district)
     if district is None:
-        raise ActionError(f"未知的区县：{payload.district}", code="district_unknown")
+        raise ActionError(
+            _("未知的区县：%(district)s") % {"district": payload.district}, code="district_unknown"
+        )
     industries = list(Industry.objects.filter(code__in=payload.industries))
     if len(industries) != len(set(payload.industries)):
-        raise ActionError("行业代码无效。", code="industry_unknown")
+        raise ActionError(_("行业代码无效。"), code="industry_unknown")
     tags = list(EnterpriseTag.objects.filter(code__in=payload.tags))
     profile = payload.dict(
         exclude={"kind", "name", "credit_code", "district", "industries", "tags"}

@@ -5,7 +5,7 @@ from atelier.core.models import District, EnterpriseTag, Industry
 from atelier.core.validators import normalize_credit_code
 from atelier.core.widgets import BootstrapFormMixin
 
-from .models import Membership, Organization, OrgKind, OrgStatus
+from .models import Membership, Organization, OrgKind, OrgStatus, SizeBand
 
 PROFILE_WIDGETS = {
     "founded_on": forms.DateInput(attrs={"type": "date"}),
@@ -15,7 +15,7 @@ PROFILE_WIDGETS = {
 
 class IndustryField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.code} {obj.name}"
+        return f"{obj.code} {obj.label}"
 
 
 class OrganizationForm(BootstrapFormMixin, forms.ModelForm):
@@ -48,6 +48,10 @@ class OrganizationForm(BootstrapFormMixin, forms.ModelForm):
             "description",
         ]
         widgets = PROFILE_WIDGETS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["size_band"].choices = [("", _("请选择"))] + list(SizeBand.choices)
 
 
 class OrganizationRegisterForm(OrganizationForm):

@@ -74,10 +74,14 @@ class Organization(models.Model):
     kind = models.CharField(_("机构类型"), max_length=16, choices=OrgKind.choices)
     name = models.CharField(_("名称"), max_length=120)
     name_en = models.CharField(_("英文名称"), max_length=200, blank=True)
+    # NULL only for providers created by a bulk resource import before they registered
+    # themselves (orgs.actions.organization_create_unregistered); forms and registration
+    # require it, and such organisations stay unverified until they submit code and licence.
     credit_code = models.CharField(
         _("统一社会信用代码"),
         max_length=18,
         unique=True,
+        null=True,
         validators=[validate_credit_code],
         error_messages={"unique": _("该统一社会信用代码已被注册。")},
     )
@@ -127,7 +131,7 @@ class Organization(models.Model):
 
     def clean(self):
         super().clean()
-        self.credit_code = normalize_credit_code(self.credit_code)
+        self.credit_code = normalize_credit_code(self.credit_code) or None
         self.name = (self.name or "").strip()
 
     @property

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from atelier.accounts.models import Role
 
@@ -35,41 +36,45 @@ def is_org_admin(user, organization: Organization) -> bool:
 def can_view_private_org(user, organization: Organization) -> Decision:
     """Contacts, licence, members and history: members, district reviewer and read-all roles."""
     if not user or not user.is_authenticated:
-        return Decision(False, "请先登录。")
+        return Decision(False, _("请先登录。"))
     if user.reads_everything or membership_of(user, organization):
         return ALLOW
     if user.role == Role.REVIEWER and user.district_id == organization.district_id:
         return ALLOW
-    return Decision(False, "只有本机构成员和主管部门可以查看这些信息。")
+    return Decision(False, _("只有本机构成员和主管部门可以查看这些信息。"))
 
 
 def can_edit_org(user, organization: Organization) -> Decision:
     if is_org_admin(user, organization):
         return ALLOW
-    return Decision(False, "只有本机构的管理员可以修改机构资料。")
+    return Decision(False, _("只有本机构的管理员可以修改机构资料。"))
 
 
 def can_verify_org(user, organization: Organization) -> Decision:
     if not user or not user.is_authenticated:
-        return Decision(False, "请先登录。")
+        return Decision(False, _("请先登录。"))
     if user.role == Role.OPERATOR or user.is_superuser:
         return ALLOW
     if user.role == Role.REVIEWER:
         if user.district_id == organization.district_id:
             return ALLOW
-        return Decision(False, "只能审核本区县（%s）的机构。" % (user.district or "未设置"))
-    return Decision(False, "只有运营方和主管部门审核员可以审核机构。")
+        return Decision(
+            False,
+            _("只能审核本区县（%(district)s）的机构。")
+            % {"district": user.district or _("未设置")},
+        )
+    return Decision(False, _("只有运营方和主管部门审核员可以审核机构。"))
 
 
 def can_resubmit_org(user, organization: Organization) -> Decision:
     if organization.status != OrgStatus.REJECTED:
-        return Decision(False, "只有被驳回的机构可以重新提交。")
+        return Decision(False, _("只有被驳回的机构可以重新提交。"))
     return can_edit_org(user, organization)
 
 
 def can_invite_member(user, organization: Organization) -> Decision:
     if not is_org_admin(user, organization):
-        return Decision(False, "只有本机构的管理员可以邀请成员。")
+        return Decision(False, _("只有本机构的管理员可以邀请成员。"))
     return ALLOW
 
 
@@ -81,7 +86,7 @@ def get_org_for_user(user, pk: int, *, write: bool = False) -> Organization:
     try:
         org = Organization.objects.visible_to(user).get(pk=pk)
     except (Organization.DoesNotExist, ValueError, TypeError):
-        raise Http404("机构不存在或无权查看。") from None
+        raise Http404(_("机构不存在或无权查看。")) from None
     if write and not (decision := can_edit_org(user, org)):
         raise NotAllowed(decision.reason)
     return org

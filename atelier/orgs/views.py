@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -29,7 +30,8 @@ from .models import Invitation, Membership, Organization
 
 
 def _fail(request: HttpRequest, exc: Exception) -> None:
-    message = exc.message if isinstance(exc, ActionError) else "；".join(exc.messages)
+    sep = pgettext("message separator", "；")
+    message = exc.message if isinstance(exc, ActionError) else sep.join(exc.messages)
     messages.error(request, message)
 
 
@@ -98,7 +100,10 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_verify": bool(permissions.can_verify_org(user, org)),
         "can_resubmit": bool(permissions.can_resubmit_org(user, org)),
         "can_invite": bool(permissions.can_invite_member(user, org)),
-        "transitions": actions.VERIFICATION.available(org),
+        # The review panel offers the verification decision; suspension is done in the admin.
+        "transitions": [
+            t for t in actions.VERIFICATION.available(org) if t.event in ("verify", "reject")
+        ],
         "workflow": actions.VERIFICATION,
     }
     if private:

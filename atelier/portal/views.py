@@ -4,6 +4,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -42,7 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def coming_soon(request: HttpRequest, slug: str) -> HttpResponse:
     module = MODULES.get(slug)
     if module is None:
-        raise Http404("没有这个模块。")
+        raise Http404(_("没有这个模块。"))
     if not module.soon:
         return redirect(module.url)
     return render(request, "portal/coming_soon.html", {"module": module})

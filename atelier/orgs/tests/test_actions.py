@@ -240,3 +240,27 @@ class TestInvitations:
         admin_membership = org.memberships.get()
         with pytest.raises(Conflict):
             actions.membership_remove(actor=admin_membership.user, membership=admin_membership)
+
+
+class TestCreateUnregistered:
+    def test_it_creates_a_pending_provider_without_code_or_members(self):
+        org = actions.organization_create_unregistered(
+            actor=None, name=" 温州某检测中心 ", district=District.objects.get(pk="330302")
+        )
+        org.refresh_from_db()
+        assert org.name == "温州某检测中心" and org.kind == "provider"
+        assert org.status == OrgStatus.PENDING and org.credit_code is None
+        assert not org.memberships.exists()
+        entry = AuditEntry.objects.for_object(org).get()
+        assert entry.verb == "organization.create_unregistered" and entry.actor is None
+
+    def test_several_may_lack_a_code(self):
+        district = District.objects.get(pk="000000")
+        for name in ("甲研究院", "乙研究院"):
+            actions.organization_create_unregistered(actor=None, name=name, district=district)
+        assert Organization.objects.filter(credit_code__isnull=True).count() == 2
+
+    def test_registration_still_requires_a_code(self):
+        with pytest.raises(ValidationError) as exc:
+            register(make_user(), credit_code="")
+        assert "credit_code" in exc.value.message_dict

@@ -5,7 +5,7 @@ from atelier.portal.modules import MODULES
 
 pytestmark = pytest.mark.django_db
 
-SLUGS = ["resources", "demands", "vouchers", "services", "cockpit"]
+SLUGS = ["demands", "vouchers", "services", "cockpit"]
 SLUGS += ["labs", "chain", "ip", "talent", "brain"]
 
 
@@ -26,4 +26,9 @@ class TestComingSoon:
         assert "页面不存在" in r.content.decode()
 
     def test_every_module_has_a_page(self):
-        assert sorted(MODULES) == sorted(SLUGS)
+        assert sorted(MODULES) == sorted(SLUGS + ["resources"])
+
+
+def test_a_built_module_redirects_to_its_page(client):
+    response = client.get(reverse("portal:soon", args=["resources"]))
+    assert response.status_code == 302 and response["Location"] == reverse("catalog:list")

@@ -1,0 +1,155 @@
+"""`atelier bench <name>`: benchmarks that print one JSON object per result line.
+
+- `relevance --corpus FILE --queries FILE [--mode search]`: imports the corpus into a throw-away
+  database (a test database on the configured backend), runs every query and prints nDCG@10,
+  recall@10 and MRR, for our ranker and for a plain BM25 baseline.
+- `search --rows N`: see atelier/catalog/benchmarks.py.
+"""
+
+import io
+import json
+import math
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+DEFAULT_CORPUS = settings.PROJECT_DIR.parent / "shared" / "eval" / "corpus.csv"
+
+
+def ndcg_at(ranked: list[str], judgments: dict[str, int], k: int = 10) -> float:
+    """nDCG@k with gain 2^grade − 1 (the evaluation set's definition)."""
+    dcg = sum((2 ** judgments.get(d, 0) - 1) / math.log2(i + 2) for i, d in enumerate(ranked[:k]))
+    ideal = sorted(judgments.values(), reverse=True)[:k]
+    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / idcg if idcg else 0.0
+
+
+def recall_at(ranked: list[str], judgments: dict[str, int], k: int = 10) -> float:
+    relevant = {d for d, g in judgments.items() if g > 0}
+    return len(relevant & set(ranked[:k])) / len(relevant) if relevant else 0.0
+
+
+def reciprocal_rank(ranked: list[str], judgments: dict[str, int]) -> float:
+    for i, d in enumerate(ranked):
+        if judgments.get(d, 0) > 0:
+            return 1 / (i + 1)
+    return 0.0
+
+
+def evaluate(rank, queries: list[dict]) -> dict:
+    totals = {"ndcg@10": 0.0, "recall@10": 0.0, "mrr": 0.0}
+    per_query = []
+    started = time.perf_counter()
+    for q in queries:
+        ranked = rank(q["text"])
+        scores = {
+            "ndcg@10": ndcg_at(ranked, q["judgments"]),
+            "recall@10": recall_at(ranked, q["judgments"]),
+            "mrr": reciprocal_rank(ranked, q["judgments"]),
+        }
+        for k, v in scores.items():
+            totals[k] += v
+        per_query.append({"id": q["id"], "ndcg@10": round(scores["ndcg@10"], 4)})
+    n = max(len(queries), 1)
+    return {
+        **{k: round(v / n, 4) for k, v in totals.items()},
+        "queries": len(queries),
+        "ms_per_query": round((time.perf_counter() - started) * 1000 / n, 2),
+        "per_query": per_query,
+    }
+
+
+class Command(BaseCommand):
+    help = "性能与相关性基准：atelier bench relevance|search …，每个结果输出一行 JSON。"
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="bench", required=True)
+        rel = sub.add_parser("relevance", help="相关性评测（nDCG@10、recall@10、MRR）")
+        rel.add_argument("--corpus", required=True)
+        rel.add_argument("--queries", required=True)
+        rel.add_argument("--mode", choices=["search", "match"], default="search")
+        rel.add_argument("--per-query", action="store_true", help="也输出每条查询的 nDCG@10")
+        perf = sub.add_parser("search", help="检索性能（索引速率、查询延迟）")
+        perf.add_argument("--rows", type=int, default=100_000)
+        perf.add_argument("--queries", type=int, default=1000)
+        perf.add_argument("--seed", type=int, default=20221)
+        perf.add_argument("--no-tantivy", action="store_true")
+        perf.add_argument("--no-like", action="store_true")
+        perf.add_argument(
+            "--corpus",
+            default=str(DEFAULT_CORPUS) if DEFAULT_CORPUS.is_file() else None,
+            help="真实资源 CSV：合成数据以其为模板（默认 ../shared/eval/corpus.csv，如存在）",
+        )
+
+    def emit(self, data: dict) -> None:
+        self.stdout.write(json.dumps(data, ensure_ascii=False))
+
+    def handle(self, *args, bench, **options):
+        if bench == "relevance":
+            return self.relevance(**options)
+        if bench == "search":
+            from atelier.catalog.benchmarks import run_search_bench
+
+            for line in run_search_bench(
+                rows=options["rows"],
+                queries=options["queries"],
+                seed=options["seed"],
+                tantivy=not options["no_tantivy"],
+                like=not options["no_like"],
+                corpus=options["corpus"],
+            ):
+                self.emit(line)
+
+    def relevance(self, *, corpus, queries, mode, per_query, **options):
+        corpus_path, queries_path = Path(corpus), Path(queries)
+        for p in (corpus_path, queries_path):
+            if not p.is_file():
+                raise CommandError(f"文件不存在：{p}")
+        if mode == "match":
+            raise CommandError(
+                "匹配模式（--mode match）随“需求与对接”模块提供，目前只支持 search。"
+            )
+        query_list = [
+            json.loads(line)
+            for line in queries_path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
+        from atelier.catalog.benchmarks import baseline_ranker
+
+        # The baseline segments with a fresh jieba dictionary, so run it before our analyser
+        # teaches the shared one our domain words.
+        baseline = evaluate(baseline_ranker(corpus_path), query_list)
+        old_name = connection.settings_dict["NAME"]
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+        try:
+            started = time.perf_counter()
+            quiet = io.StringIO()
+            call_command("import", "resources", str(corpus_path), stdout=quiet, stderr=quiet)
+            import_seconds = time.perf_counter() - started
+            ours = evaluate(self._ranker(), query_list)
+        finally:
+            connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
+        for name, result in (("atelier", ours), ("baseline-bm25", baseline)):
+            if not per_query:
+                result = {k: v for k, v in result.items() if k != "per_query"}
+            line = {"bench": "relevance", "mode": mode, "ranker": name, **result}
+            if name == "atelier":
+                line["backend"] = connection.vendor
+                line["import_seconds"] = round(import_seconds, 2)
+            self.emit(line)
+
+    def _ranker(self):
+        from atelier.catalog.models import Resource
+        from atelier.catalog.searching import search_resources
+
+        external = dict(Resource.objects.values_list("pk", "external_id"))
+
+        def rank(text: str) -> list[str]:
+            page = search_resources(text, page_size=10)
+            return [external[h.resource.pk] for h in page.hits]
+
+        return rank

@@ -1,0 +1,109 @@
+"""Tables of the search index. The index is derived data: `atelier reindex` rebuilds it from the
+domain tables at any time, and every catalog action keeps it current in its own transaction.
+
+Layout (see docs/architecture.md, "Search"):
+- `SearchDoc`: one row per indexed document with its facet values, field lengths and its forward
+  index (term id → impact), used to score candidates exactly.
+- `SearchTerm`: the vocabulary with document frequencies.
+- `search_posting` (created by migration SQL, no Django model): impact-ordered postings
+  (term_id, -impact, doc_id) as the primary key plus the document's facet bits `f` — a WITHOUT
+  ROWID table on SQLite and a primary key with INCLUDE (f) on PostgreSQL — so the best documents
+  of a term are the first rows of its range and filters need no join.
+- `FacetCode`: the small integer codes of facet values packed into `f`.
+- `SearchStats`: document count and total field lengths (for BM25's average lengths).
+- `SynonymGroup`: operator-editable synonym groups, applied at query time.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SearchDoc(models.Model):
+    doc_id = models.BigIntegerField(primary_key=True)
+    kind = models.CharField(max_length=12, db_index=True)
+    district = models.CharField(max_length=6, db_index=True)
+    category = models.CharField(max_length=40, blank=True)
+    voucher = models.BooleanField(default=False)
+    provider = models.BigIntegerField(db_index=True)
+    clusters = models.CharField(max_length=120, blank=True)  # " shoes leather "
+    len_title = models.IntegerField(default=0)
+    len_category = models.IntegerField(default=0)
+    len_industry = models.IntegerField(default=0)
+    len_body = models.IntegerField(default=0)
+    forward = models.TextField()  # "term_id:impact term_id:impact …"
+
+    class Meta:
+        db_table = "search_doc"
+        verbose_name = _("索引文档")
+        verbose_name_plural = _("索引文档")
+
+    def __str__(self) -> str:
+        return f"doc {self.doc_id}"
+
+
+class SearchTerm(models.Model):
+    text = models.CharField(max_length=64, unique=True)
+    df = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "search_term"
+        verbose_name = _("索引词")
+        verbose_name_plural = _("索引词")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SearchStats(models.Model):
+    n_docs = models.BigIntegerField(default=0)
+    len_title = models.BigIntegerField(default=0)
+    len_category = models.BigIntegerField(default=0)
+    len_industry = models.BigIntegerField(default=0)
+    len_body = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "search_stats"
+        verbose_name = _("索引统计")
+        verbose_name_plural = _("索引统计")
+
+    def __str__(self) -> str:
+        return f"{self.n_docs} docs"
+
+
+class FacetCode(models.Model):
+    """A small integer code per facet value, packed into the postings' facet bits."""
+
+    facet = models.CharField(max_length=16)
+    value = models.CharField(max_length=64)
+    code = models.PositiveSmallIntegerField()
+
+    class Meta:
+        db_table = "search_facet_code"
+        constraints = [
+            models.UniqueConstraint(fields=["facet", "value"], name="facet_value_unique"),
+            models.UniqueConstraint(fields=["facet", "code"], name="facet_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facet}={self.value} ({self.code})"
+
+
+class SynonymGroup(models.Model):
+    words = models.CharField(
+        _("同义词"), max_length=500, help_text=_("以空格分隔，如：检测 检验 测试 测定")
+    )
+    active = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        db_table = "search_synonym_group"
+        verbose_name = _("同义词组")
+        verbose_name_plural = _("同义词组")
+
+    def __str__(self) -> str:
+        return self.words
+
+    @property
+    def word_list(self) -> list[str]:
+        return [w for w in self.words.split() if w]

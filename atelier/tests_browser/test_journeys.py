@@ -1,0 +1,138 @@
+"""The main journeys, clicked through in a real browser (see conftest.py for the set-up).
+
+Each journey ends with a full-page screenshot in test-results/; look at them after a change to
+the templates or the CSS.
+"""
+
+import io
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from atelier.accounts.models import Role
+from atelier.accounts.tests.factories import make_user
+from atelier.orgs.tests.factories import make_credit_code
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+OPERATOR_PASSWORD = "Op-journey-2026"
+
+
+def tiny_pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def main_nav(page: Page):
+    return page.locator("header nav.navbar")
+
+
+def log_in(page: Page, identifier: str, password: str) -> None:
+    page.get_by_label("手机号 / 邮箱 / 用户名").fill(identifier)
+    page.get_by_label("密码").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录", exact=True).click()
+
+
+def test_signup_register_org_and_operator_verifies(page: Page, screenshot):
+    # A visitor opens the home page: Chinese renders, the platform navigation is there.
+    page.goto("/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(page.locator("main")).to_contain_text("创新")
+    expect(main_nav(page).get_by_role("link", name="资源库")).to_be_visible()
+
+    # 注册 -> sign-up form.
+    main_nav(page).get_by_role("link", name="注册", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/accounts/signup/$"))
+    page.get_by_label("姓名").fill("林晓鞋")
+    page.get_by_label("手机号").fill("13805770123")
+    page.locator("input[name=email]").fill("lin@wzshoes.example.cn")
+    page.locator("input[name=password]").fill("Xie-Lucheng-2026")
+    page.locator("input[name=password2]").fill("Xie-Lucheng-2026")
+    page.get_by_role("button", name="注册并继续").click()
+
+    # Signed up and logged in: straight on to registering the organisation.
+    expect(page).to_have_url(re.compile(r"/orgs/register/$"))
+    expect(page.get_by_role("alert").filter(has_text="注册成功")).to_be_visible()
+    org_name = "温州鹿城晓鞋业有限公司"
+    page.locator("select[name=kind]").select_option("enterprise")
+    page.locator("input[name=name]").fill(org_name)
+    page.locator("input[name=credit_code]").fill(make_credit_code("330302"))
+    page.locator("select[name=district]").select_option("330302")
+    page.locator("input[name=licence]").set_input_files(
+        {"name": "营业执照.pdf", "mimeType": "application/pdf", "buffer": tiny_pdf()}
+    )
+    screenshot("journey-1a-organisation-form")
+    page.get_by_role("button", name="提交认证申请").click()
+
+    # The organisation page, waiting for verification.
+    expect(page).to_have_url(re.compile(r"/orgs/\d+/$"))
+    org_url = page.url
+    org_pk = re.search(r"/orgs/(\d+)/$", org_url).group(1)
+    badge = page.locator("h1 [data-status]")
+    expect(page.locator("h1")).to_contain_text(org_name)
+    expect(badge).to_have_text("待审核")
+
+    # Log out through the user menu (a POST form inside the dropdown).
+    page.get_by_role("banner").get_by_role("button", name="林晓鞋").click()
+    page.get_by_role("button", name="退出登录").click()
+    expect(page.get_by_role("alert").filter(has_text="您已安全退出")).to_be_visible()
+    expect(main_nav(page).get_by_role("link", name="登录", exact=True)).to_be_visible()
+
+    # An operator logs in and approves the organisation from the verification queue.
+    operator = make_user(role=Role.OPERATOR, password=OPERATOR_PASSWORD)
+    page.goto("/accounts/login/")
+    log_in(page, operator.mobile, OPERATOR_PASSWORD)
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+    page.goto("/orgs/review/")
+    card = page.locator(f"#org-{org_pk}")
+    expect(card).to_contain_text(org_name)
+    screenshot("journey-1b-verification-queue")
+    card.get_by_role("button", name="认证通过").click()
+    expect(page.get_by_role("alert").filter(has_text=f"已认证：{org_name}")).to_be_visible()
+    expect(page.locator(f"#org-{org_pk}")).to_have_count(0)
+
+    page.goto(org_url)
+    expect(badge).to_have_text("已认证")
+    expect(badge).to_have_attribute("data-status", "verified")
+    screenshot("journey-1c-organisation-verified")
+
+
+def test_language_switch_to_english_and_back(page: Page, screenshot):
+    page.goto("/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+
+    # The navbar's switch is an icon button whose label is translated: match either language.
+    # (The footer has a second language form; the journey uses the navbar's.)
+    nav = main_nav(page)
+    switch = nav.get_by_role("button", name=re.compile(r"切换语言|language", re.IGNORECASE))
+    switch.click()
+    nav.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page).to_have_url(re.compile(r"/$"))
+    screenshot("journey-2-english")
+
+    switch.click()
+    nav.get_by_role("button", name="简体中文").click()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(main_nav(page).get_by_role("link", name="资源库")).to_be_visible()
+    screenshot("journey-2-back-to-chinese")
+
+
+def test_login_is_throttled_after_repeated_failures(page: Page, screenshot):
+    user = make_user(password="Right-password-2026")
+    page.goto("/accounts/login/")
+    for _ in range(5):
+        log_in(page, user.mobile, "wrong-password")
+        expect(page.get_by_role("alert")).to_contain_text("账号或密码不正确")
+    log_in(page, user.mobile, "wrong-password")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("登录失败次数过多")
+    expect(alert).not_to_contain_text("账号或密码不正确")
+    screenshot("journey-3-login-throttled")
