@@ -26,6 +26,8 @@ _STANDARD_RE = re.compile(
     r"satra\s*tm|bs\s*en|din\s*en|din|jis|as/nzs|cpsia|ansi)\s*(\d+(?:[.\-]\d+)*)",
     re.IGNORECASE,
 )
+# Cheap pre-check: a standard number needs a letter followed (maybe after a space) by a digit.
+_STANDARD_HINT_RE = re.compile(r"[a-z]\s*\d")
 _EDITION_RE = re.compile(r"[-:：—]((?:19|20)\d\d)$")
 _KEEP_RE = re.compile(r"[\w\u4e00-\u9fff]")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
@@ -96,16 +98,20 @@ def tokenize(text: str) -> list[str]:
         terms.append(standard_term(m.group(1), m.group(2)))
         return " "
 
-    text = _STANDARD_RE.sub(take_standard, text)
+    if _STANDARD_HINT_RE.search(text):
+        text = _STANDARD_RE.sub(take_standard, text)
     stop = stopwords()
-    for token in rjieba.cut_for_search(text):
-        token = token.strip()
-        if not token or token in stop or not _KEEP_RE.search(token):
-            continue
-        if len(token) == 1 and not _CJK_RE.match(token):
-            continue  # lone latin letters and digits
-        terms.append(token)
+    keep = _keep_token
+    terms.extend(t for t in rjieba.cut_for_search(text) if t not in stop and keep(t))
     return terms
+
+
+@lru_cache(maxsize=200_000)
+def _keep_token(token: str) -> bool:
+    """Words and numbers, not punctuation, spaces or lone latin letters and digits."""
+    if not token.strip() or not _KEEP_RE.search(token) or token != token.strip():
+        return False
+    return len(token) > 1 or bool(_CJK_RE.match(token))
 
 
 def query_terms(text: str, limit: int = 32) -> list[str]:

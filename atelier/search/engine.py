@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 import threading
 import time
 from collections import Counter, defaultdict
@@ -48,7 +49,12 @@ EXACT_LIMIT = 3_000  # Σ df up to which a query is scored exhaustively
 FACETS = ("kind", "industry", "district", "category", "voucher", "provider")
 MAX_TERM_LENGTH = 64
 FIRST_BATCH = 128
-FACET_SAMPLE = 2_000  # approximate facets are counted over the best documents read
+# Work budget of one ranked query: once this many postings have been read, the best candidates
+# seen so far are ranked exactly and the result is flagged approximate (a tiered-index trade-off:
+# only very common words over very large indexes reach it).
+MAX_POSTINGS_READ = 10_000
+RESOLVE_LIMIT = 320  # candidates scored exactly from the forward index, best upper bound first
+FACET_SAMPLE = 1_000  # approximate facets are counted over the best documents read
 
 # Facet bits carried by every posting: clusters as a 16-bit mask, district (5 bits), kind
 # (4 bits), voucher (1 bit). Codes are assigned per value on first sight (FacetCode table).
@@ -283,39 +289,47 @@ def upsert(documents: list[Document]) -> None:
     ids = _term_ids(t for _, tokens in analysed for ts in tokens.values() for t in ts)
     postings = []
     rows = []
+    k1, k1_plus_1, scale = K1, K1 + 1, SCALE
     for doc, tokens in analysed:
         weighted: dict[str, float] = defaultdict(float)
         for f in FIELDS:
             ts = tokens[f]
-            if not ts:
-                continue
-            norm = 1 - FIELD_B[f] + FIELD_B[f] * len(ts) / averages[f]
-            for term, n in Counter(ts).items():
-                weighted[term] += FIELD_WEIGHTS[f] * n / norm
+            if ts:
+                b = FIELD_B[f]
+                w = FIELD_WEIGHTS[f] / (1 - b + b * len(ts) / averages[f])
+                for term in ts:
+                    weighted[term] += w
         bits = _facet_bits(doc.facets)
+        doc_id = doc.doc_id
         forward = []
         for term, tf in weighted.items():
-            impact = max(1, round(tf * (K1 + 1) / (tf + K1) * SCALE))
+            impact = round(tf * k1_plus_1 / (tf + k1) * scale) or 1
             term_id = ids[term]
-            postings.append((term_id, -impact, doc.doc_id, bits))
+            postings.append((term_id, -impact, doc_id, bits))
             forward.append(f"{term_id}:{impact}")
-            df_delta[term_id] += 1
+        df_delta.update(ids[t] for t in weighted)
         facets = doc.facets
         rows.append(
-            SearchDoc(
-                doc_id=doc.doc_id,
-                kind=(facets.get("kind") or [""])[0],
-                district=(facets.get("district") or [""])[0],
-                category=((facets.get("category") or [""])[0])[:40],
-                voucher=(facets.get("voucher") or ["0"])[0] in ("1", "true", "True"),
-                provider=int((facets.get("provider") or ["0"])[0]),
-                clusters=" " + " ".join(facets.get("industry", [])) + " ",
-                forward=" ".join(forward),
-                **{f"len_{f}": len(tokens[f]) for f in FIELDS},
+            (
+                doc.doc_id,
+                (facets.get("kind") or [""])[0],
+                (facets.get("district") or [""])[0],
+                ((facets.get("category") or [""])[0])[:40],
+                (facets.get("voucher") or ["0"])[0] in ("1", "true", "True"),
+                int((facets.get("provider") or ["0"])[0]),
+                " " + " ".join(facets.get("industry", [])) + " ",
+                " ".join(forward),
+                *(len(tokens[f]) for f in FIELDS),
             )
         )
-    SearchDoc.objects.bulk_create(rows, batch_size=500)
+    postings.sort()  # B-tree inserts in key order touch each page once
     with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO search_doc (doc_id, kind, district, category, voucher, provider, "
+            "clusters, forward, len_title, len_category, len_industry, len_body) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )
         cursor.executemany(
             "INSERT INTO search_posting (term_id, neg_impact, doc_id, f) VALUES (%s, %s, %s, %s)",
             postings,
@@ -410,21 +424,43 @@ def _doc_matches(doc: tuple, filters: dict, skip: str | None = None) -> bool:
 
 def _facets_from_docs(docs: Iterable[tuple], filters: dict) -> dict[str, dict[str, int]]:
     """Counts per facet value, each facet counted with the other facets' filters applied
-    (so choosing a district still shows how many results the other districts have)."""
+    (so choosing a district still shows how many results the other districts have): a document
+    failing no filter counts in every facet, one failing exactly one filter counts only in that
+    filter's facet, one failing more counts nowhere."""
     counts: dict[str, Counter] = {name: Counter() for name in FACETS}
+    checks = [(name, _single_check(name, value)) for name, value in filters.items()]
     for doc in docs:
-        values = {
-            "kind": [doc[1]],
-            "district": [doc[2]],
-            "category": [doc[3]] if doc[3] else [],
-            "voucher": ["1" if doc[4] else "0"],
-            "provider": [str(doc[5])],
-            "industry": doc[6].split(),
-        }
-        for name in FACETS:
-            if _doc_matches(doc, filters, skip=name):
-                counts[name].update(values[name])
+        failed = [name for name, ok in checks if not ok(doc)]
+        if len(failed) > 1:
+            continue
+        targets = FACETS if not failed else failed
+        for name in targets:
+            if name == "kind":
+                counts["kind"][doc[1]] += 1
+            elif name == "district":
+                counts["district"][doc[2]] += 1
+            elif name == "category":
+                if doc[3]:
+                    counts["category"][doc[3]] += 1
+            elif name == "voucher":
+                counts["voucher"]["1" if doc[4] else "0"] += 1
+            elif name == "provider":
+                counts["provider"][str(doc[5])] += 1
+            elif name == "industry":
+                counts["industry"].update(doc[6].split())
     return {name: dict(c.most_common()) for name, c in counts.items()}
+
+
+def _single_check(name: str, value):
+    index = {"kind": 1, "district": 2, "category": 3, "voucher": 4, "provider": 5}.get(name)
+    if name == "industry":
+        needle = f" {value} "
+        return lambda doc: needle in doc[6]
+    if name == "voucher":
+        return lambda doc: bool(doc[4]) == value
+    if index is None:
+        return lambda doc: True
+    return lambda doc: doc[index] == value
 
 
 DOC_COLUMNS = ("doc_id", "kind", "district", "category", "voucher", "provider", "clusters")
@@ -516,18 +552,25 @@ def _search_top_k(terms, filters, offset, limit, n_docs) -> Result:
     bits: dict[int, int] = {}
     post_checked: dict[int, bool] = {}
     batch = max(FIRST_BATCH, need * 4)
+    read = 0
     rounds = 0
     while True:
         rounds += 1
         with connection.cursor() as cursor:
+            heaviest = max(t.weight for t in terms if t.term_id in live)
             for t in terms:
                 if t.term_id not in live:
                     continue
+                # Rare (high-idf) words decide the ranking: read their lists faster than the
+                # lists of common words, whose documents mostly just add small amounts.
+                size = max(FIRST_BATCH // 2, int(batch * t.weight / heaviest))
+                size = min(size, max(FIRST_BATCH // 2, (MAX_POSTINGS_READ - read) // len(live)))
                 last_impact, last_doc = cursors[t.term_id]
                 cursor.execute(sql, [t.term_id, last_impact, last_impact, last_doc,
-                                     *flt.params, batch])  # fmt: skip
+                                     *flt.params, size])  # fmt: skip
                 got = cursor.fetchall()
-                if len(got) < batch:
+                read += len(got)
+                if len(got) < size:
                     live.discard(t.term_id)
                 if got:
                     cursors[t.term_id] = (got[-1][0], got[-1][1])
@@ -547,6 +590,8 @@ def _search_top_k(terms, filters, offset, limit, n_docs) -> Result:
                         lower.pop(doc_id, None)
         if not live:
             break  # every posting has been read: scores, ranking and counts are exact
+        if read >= MAX_POSTINGS_READ and len(lower) >= need:
+            break
         if len(lower) >= need:
             kth = heapq.nlargest(need, lower.values())[-1]
             if kth >= sum(bound[t] for t in live):
@@ -614,16 +659,18 @@ def _resolve(terms, live, bound, lower, seen_in, need, offset, limit) -> list[Hi
     upper.sort(reverse=True)
     best: list[tuple[float, int]] = []  # min-heap of (exact score, -doc_id)
     matched: dict[int, list[str]] = {}
+    by_id = {str(t.term_id): t for t in terms}
+    wanted = re.compile(r"(?:^| )(" + "|".join(by_id) + r"):(\d+)")
     i = 0
-    while i < len(upper):
+    while i < len(upper) and i < RESOLVE_LIMIT:
         if len(best) >= need and best[0][0] >= upper[i][0]:
             break
         chunk = [d for _, d in upper[i : i + 64]]
         i += 64
         for doc_id, row in _fetch_docs(chunk, with_forward=True).items():
-            fwd = _parse_forward(row[7])
-            score = sum(t.weight * fwd.get(t.term_id, 0) for t in terms)
-            matched[doc_id] = [t.text for t in terms if t.term_id in fwd]
+            found = wanted.findall(row[7])
+            score = sum(by_id[tid].weight * int(impact) for tid, impact in found)
+            matched[doc_id] = [by_id[tid].text for tid, _ in found]
             item = (score, -doc_id)
             if len(best) < need:
                 heapq.heappush(best, item)
@@ -639,18 +686,17 @@ def _facets_from_bits(doc_bits: dict[int, int], filters: dict) -> dict[str, dict
     for facet, value, code in FacetCode.objects.values_list("facet", "value", "code"):
         names[(facet, code)] = value
     counts = {name: Counter() for name in ("kind", "district", "industry", "voucher")}
-    for b in doc_bits.values():
+    for b, n in Counter(doc_bits.values()).items():
         d = _decode_bits(b)
         if d["kind"]:
-            counts["kind"][names.get(("kind", d["kind"]), "")] += 1
+            counts["kind"][names.get(("kind", d["kind"]), "")] += n
         if d["district"]:
-            counts["district"][names.get(("district", d["district"]), "")] += 1
-        counts["voucher"]["1" if d["voucher"] else "0"] += 1
+            counts["district"][names.get(("district", d["district"]), "")] += n
+        counts["voucher"]["1" if d["voucher"] else "0"] += n
         mask = d["industry_mask"]
         while mask:
             low = mask & -mask
-            code = low.bit_length()
-            counts["industry"][names.get(("industry", code), "")] += 1
+            counts["industry"][names.get(("industry", low.bit_length()), "")] += n
             mask ^= low
     return {name: dict(c.most_common()) for name, c in counts.items()}
 
