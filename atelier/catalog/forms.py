@@ -5,6 +5,7 @@ The forms only parse and validate input; the views hand `cleaned_data` to the ac
 validate again (full_clean) and do the writing.
 """
 
+import re
 import uuid
 
 from django import forms
@@ -15,6 +16,7 @@ from atelier.core.uploads import validate_document
 from atelier.core.validators import normalize_patent_number
 from atelier.core.widgets import BootstrapFormMixin
 from atelier.orgs.forms import IndustryField
+from atelier.search.analysis import normalize
 
 from .models import (
     DETAIL_MODELS,
@@ -136,6 +138,8 @@ class ResourceCreateForm(ResourceForm):
         "provider", "district", "title", "category", "keywords", "clusters", "industries",
         "description", "price", "price_unit", "voucher_eligible",
     ]  # fmt: skip
+    # Here the voucher box follows the price pair on a row of its own: full width, no offset.
+    half_fields = ResourceForm.half_fields - {"voucher_eligible"}
 
     def __init__(self, *args, providers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -303,3 +307,48 @@ class MineFilterForm(forms.Form):
         self.fields["org"].choices = [("", _("全部机构"))] + [(o.pk, o.name) for o in orgs]
         for name in ("kind", "org"):
             self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
+
+
+# Words of a synonym group may be separated by spaces or by Chinese/Latin commas and 、;
+SYNONYM_SEPARATORS = re.compile(r"[\s,，、;；]+")
+SYNONYM_WORD_MAX = 30
+
+
+class SynonymGroupForm(BootstrapFormMixin, forms.Form):
+    """An operator's synonym group: the words (normalised to one space-separated line) and
+    whether the group is in use. `synonym_group_save` checks the same rules again."""
+
+    words = forms.CharField(
+        label=_("同义词"),
+        max_length=500,
+        help_text=_("两个或更多意思相同的词，以空格或逗号分隔，如：开胶 脱胶 剥离"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={
+            "required": _("请填写同义词。"),
+            "max_length": _("同义词组不能超过 %(limit_value)d 个字（当前 %(show_value)d 个）。"),
+        },
+    )
+    active = forms.BooleanField(
+        label=_("启用"),
+        required=False,
+        initial=True,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+    def clean_words(self) -> str:
+        words: dict[str, str] = {}  # normalised → as typed (first spelling wins)
+        for word in SYNONYM_SEPARATORS.split(self.cleaned_data["words"]):
+            if word:
+                words.setdefault(normalize(word), word)
+        too_long = [w for w in words.values() if len(w) > SYNONYM_WORD_MAX]
+        if too_long:
+            raise forms.ValidationError(
+                _("单个词不能超过 %(n)d 个字：%(word)s"),
+                code="word_too_long",
+                params={"n": SYNONYM_WORD_MAX, "word": too_long[0]},
+            )
+        if len(words) < 2:
+            raise forms.ValidationError(
+                _("同义词组至少需要两个不同的词，以空格分隔。"), code="too_few_words"
+            )
+        return " ".join(words.values())

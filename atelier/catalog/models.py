@@ -76,6 +76,20 @@ class ResourceQuerySet(models.QuerySet):
     def for_list(self):
         return self.select_related("provider", "district").prefetch_related("clusters")
 
+    def status_counts(self, now=None) -> dict[str, int]:
+        """How many listings per status, how many are stale and the total, in one query:
+        {"draft": 2, "submitted": 0, …, "stale": 1, "total": 9}."""
+        now = now or timezone.now()
+        counts = {s.value: models.Count("pk", filter=models.Q(status=s)) for s in ResourceStatus}
+        counts["stale"] = models.Count(
+            "pk",
+            filter=models.Q(
+                status=ResourceStatus.PUBLISHED, last_verified_at__lt=now - STALE_AFTER
+            ),
+        )
+        counts["total"] = models.Count("pk")
+        return self.order_by().aggregate(**counts)
+
 
 class Resource(models.Model):
     kind = models.CharField(_("类型"), max_length=12, choices=ResourceKind.choices)

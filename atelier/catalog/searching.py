@@ -246,8 +246,8 @@ def _browse_facets(filters: Filters) -> dict[str, list[FacetValue]]:
 
 def _label_facets(raw: dict[str, dict[str, int]], filters: Filters) -> dict[str, list[FacetValue]]:
     kinds = dict(ResourceKind.choices)
-    districts = dict(District.objects.values_list("code", "name"))
-    clusters = dict(Cluster.objects.values_list("code", "name"))
+    districts = {d.code: d.label for d in District.objects.all()}
+    clusters = {c.code: c.label for c in Cluster.objects.all()}
     provider_ids = [int(v) for v, _ in _top(raw.get("provider", {}))]
     providers = dict(Organization.objects.filter(pk__in=provider_ids).values_list("pk", "name"))
     selected = {

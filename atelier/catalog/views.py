@@ -419,6 +419,8 @@ def _transition_partial(request, resource, *, event, error) -> HttpResponse:
         ).get(pk=resource.pk)
         item.kind_icon = kind_icon(item.kind)
         ctx = {"item": item, "item_error": error, "handled": not error and event}
+        if ctx["handled"]:  # the page head's count follows (out of band)
+            ctx["queue_count"] = Resource.objects.filter(status=S.SUBMITTED).count()
         return render(request, "catalog/moderation_queue.html#queue-item", ctx)
     ctx = _detail_context(request, resource, panel_error=error, panel_done=done)
     return render(request, "catalog/resource_detail.html#status-panel", ctx)
@@ -547,7 +549,8 @@ def moderation(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     for item in page.object_list:
         item.kind_icon = kind_icon(item.kind)
-    return render(request, "catalog/moderation_queue.html", {"page": page})
+    ctx = {"page": page, "queue_count": page.paginator.count}
+    return render(request, "catalog/moderation_queue.html", ctx)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,14 +27,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from atelier.search import engine
+
 from . import exporting, importing, permissions
 from .models import Resource, ResourceKind
+from .searching import Filters, clean_query
 
 PENDING_DIR = "imports/pending"
 SESSION_KEY = "catalog_import"
 PURGE_AFTER = timedelta(days=1)
 PREVIEW_ROWS = 10
 SHOWN_ERRORS = 200
+EXPORT_SEARCH_LIMIT = 10_000  # listings an export of a search may hold
 
 
 class ImportUploadForm(forms.Form):
@@ -204,8 +208,14 @@ def export_view(request: HttpRequest) -> HttpResponse:
     """The resources the user can see, filtered like the list page, as a re-importable xlsx."""
     qs = Resource.objects.visible_to(request.user)
     qs, q = exporting.filter_resources(qs, request.GET)
-    # TODO(search): narrow by `q` through atelier.search.query.search() once that module exists
-    # (it did not when the export was written); until then `q` is ignored.
+    q = clean_query(q)
+    if q:
+        # What the search page finds for `q` (published listings: only those are indexed). The
+        # engine takes one value per filter; filter_resources() above handles repeated ones.
+        single = {k: v[0] for k, v in request.GET.lists() if len(v) == 1}
+        filters, _problems = Filters.parse(single)
+        found = engine.search(q, filters=filters.as_engine(), limit=EXPORT_SEARCH_LIMIT)
+        qs = qs.filter(pk__in=[hit.doc_id for hit in found.hits])
     qs = (
         qs.select_related("provider", "district")
         .prefetch_related("clusters", "industries")

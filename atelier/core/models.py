@@ -113,7 +113,12 @@ class Cluster(models.Model):
         verbose_name_plural = _("产业集群")
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the active language (names are in the catalogs, see codes.py)."""
+        return gettext(self.name)
 
 
 class EnterpriseTag(models.Model):

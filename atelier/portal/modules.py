@@ -170,20 +170,42 @@ MODULES = {m.slug: m for m in SPINE + WINGS}
 
 @dataclass(frozen=True)
 class Upcoming:
-    """A card on a role's workspace for a panel that is not built yet."""
+    """A card on a role's workspace: a task of the role, in module `slug`. When `url_name`
+    resolves the card links to that page; until then it is marked 即将上线 and links to the
+    module (its coming-soon page while the module is not built either)."""
 
     title: Promise
     icon: str
     text: Promise
     slug: str
+    url_name: str = ""
+
+    @property
+    def built_url(self) -> str | None:
+        if not self.url_name:
+            return None
+        try:
+            return reverse(self.url_name)
+        except NoReverseMatch:
+            return None
 
     @property
     def url(self) -> str:
-        return MODULES[self.slug].url
+        return self.built_url or MODULES[self.slug].url
+
+    @property
+    def soon(self) -> bool:
+        return self.built_url is None
 
 
 MEMBER_UPCOMING = [
-    Upcoming(_("找资源"), "search", _("检索服务产品、仪器设备、专家与科技成果。"), "resources"),
+    Upcoming(
+        _("找资源"),
+        "search",
+        _("检索服务产品、仪器设备、专家与科技成果。"),
+        "resources",
+        url_name="catalog:list",
+    ),
     Upcoming(
         _("发布需求"), "megaphone", _("描述您的技术或设计难题，平台为您匹配服务。"), "demands"
     ),
@@ -194,7 +216,11 @@ MEMBER_UPCOMING = [
 ]
 PROVIDER_UPCOMING = [
     Upcoming(
-        _("发布服务与仪器"), "box-seam", _("上架服务产品、共享仪器、专家与成果。"), "resources"
+        _("发布服务与仪器"),
+        "box-seam",
+        _("上架服务产品、共享仪器、专家与成果。"),
+        "resources",
+        url_name="catalog:create",
     ),
     Upcoming(_("订单处理"), "inboxes", _("接单、报价、交付与检测报告上传。"), "services"),
     Upcoming(_("创新券兑付"), "cash-coin", _("为使用创新券的订单申请兑付。"), "vouchers"),
@@ -210,10 +236,7 @@ ROLE_UPCOMING = {
         ),
         Upcoming(_("对接撮合"), "people", _("跟踪对接进展，促成签约。"), "demands"),
     ],
-    "operator": [
-        Upcoming(
-            _("资源审核"), "check2-square", _("审核服务机构发布的资源，管理上架。"), "resources"
-        ),
+    "operator": [  # 资源审核 has its own panel on the workspace
         Upcoming(_("对接活动"), "calendar-event", _("组织供需对接会与专场活动。"), "demands"),
         Upcoming(_("指标报送"), "graph-up-arrow", _("按考核要求报送建设指标。"), "cockpit"),
     ],

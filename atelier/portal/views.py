@@ -9,10 +9,12 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from atelier.accounts.models import Role
+from atelier.catalog import permissions as catalog_permissions
+from atelier.catalog.models import Resource, ResourceStatus
 from atelier.core import codes
 from atelier.core.models import AuditEntry
 from atelier.orgs.actions import invitations_for
-from atelier.orgs.models import Organization, OrgKind
+from atelier.orgs.models import Organization, OrgKind, OrgStatus
 
 from .modules import MEMBER_UPCOMING, MODULES, PROVIDER_UPCOMING, ROLE_UPCOMING, SPINE, WINGS
 
@@ -21,6 +23,14 @@ REVIEW_ROLES = {Role.OPERATOR, Role.REVIEWER}
 AUDIT_ROLES = {Role.OPERATOR, Role.AUDITOR, Role.SYSADMIN}
 # Roles for whom belonging to an organisation is the normal case.
 ORG_ROLES = {Role.MEMBER, Role.EXPERT, Role.BROKER}
+# The order of the status counts in the "my resources" panel.
+RESOURCE_STATUSES = [
+    ResourceStatus.PUBLISHED,
+    ResourceStatus.SUBMITTED,
+    ResourceStatus.DRAFT,
+    ResourceStatus.REJECTED,
+    ResourceStatus.ARCHIVED,
+]
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -64,11 +74,17 @@ def workspace(request: HttpRequest) -> HttpResponse:
         "show_register": not memberships and user.role in ORG_ROLES,
         "review_count": None,
         "audit_entries": None,
+        "my_resources": None,
+        "moderation_count": None,
     }
     if user.role in REVIEW_ROLES or is_superuser:
         ctx["review_count"] = Organization.objects.for_review(user).count()
     if user.role in AUDIT_ROLES or is_superuser:
         ctx["audit_entries"] = list(AuditEntry.objects.all()[:10])
+    if memberships:
+        ctx["my_resources"] = _my_resources(memberships)
+    if catalog_permissions.is_moderator(user):
+        ctx["moderation_count"] = Resource.objects.filter(status=ResourceStatus.SUBMITTED).count()
 
     upcoming = list(ROLE_UPCOMING.get(user.role, []))
     if user.role == Role.MEMBER:
@@ -79,6 +95,21 @@ def workspace(request: HttpRequest) -> HttpResponse:
             upcoming = MEMBER_UPCOMING + upcoming
     ctx["upcoming"] = upcoming
     return render(request, "portal/workspace.html", ctx)
+
+
+def _my_resources(memberships) -> dict:
+    """The "my resources" panel: the listings of the user's organisations counted by status."""
+    orgs = [m.organization for m in memberships]
+    counts = Resource.objects.filter(provider__in=orgs).status_counts()
+    return {
+        "counts": [(s.value, s.label, counts[s.value]) for s in RESOURCE_STATUSES],
+        "stale": counts["stale"],
+        "total": counts["total"],
+        "can_create": any(
+            o.status == OrgStatus.VERIFIED and o.kind in catalog_permissions.PUBLISHER_KINDS
+            for o in orgs
+        ),
+    }
 
 
 @vary_on_headers("HX-Request")

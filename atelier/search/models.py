@@ -41,6 +41,26 @@ class SearchDoc(models.Model):
         return f"doc {self.doc_id}"
 
 
+class SearchPosting(models.Model):
+    """One posting: the table is created by migration SQL (a WITHOUT ROWID table on SQLite) and
+    read and written with raw SQL by the engine; the model exists so that Django knows the table
+    (test database flushes, `sqlflush`)."""
+
+    pk = models.CompositePrimaryKey("term_id", "neg_impact", "doc_id")
+    term_id = models.IntegerField()
+    neg_impact = models.IntegerField()
+    doc_id = models.BigIntegerField()
+    f = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "search_posting"
+        verbose_name = _("倒排记录")
+        verbose_name_plural = _("倒排记录")
+
+    def __str__(self) -> str:
+        return f"{self.term_id}:{self.doc_id}"
+
+
 class SearchTerm(models.Model):
     text = models.CharField(max_length=64, unique=True)
     df = models.IntegerField(default=0)

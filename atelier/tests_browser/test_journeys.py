@@ -136,3 +136,108 @@ def test_login_is_throttled_after_repeated_failures(page: Page, screenshot):
     expect(alert).to_contain_text("登录失败次数过多")
     expect(alert).not_to_contain_text("账号或密码不正确")
     screenshot("journey-3-login-throttled")
+
+
+def test_provider_publishes_operator_approves_visitor_finds_it(page: Page, screenshot):
+    from atelier.accounts.tests.factories import PASSWORD
+    from atelier.catalog.models import ResourceKind
+    from atelier.catalog.tests.factories import make_provider, make_resource
+
+    provider = make_provider(name="温州鞋革检测中心")
+    member = provider.memberships.get().user
+    # Listings of other kinds that also mention 防水, so that the kind facet has a choice.
+    make_resource(
+        kind=ResourceKind.EXPERT,
+        title="鞋类材料专家 陈工",
+        description="长期从事鞋面革防水整理与透气性研究。",
+    )
+    make_resource(
+        kind=ResourceKind.INSTRUMENT,
+        title="鞋靴动态防水试验机",
+        description="模拟行走弯折，测定整鞋防水时间。",
+    )
+
+    # The provider's member starts from the workspace: "my resources" -> publish -> a service.
+    page.goto("/accounts/login/")
+    log_in(page, member.mobile, PASSWORD)
+    page.goto("/workspace/")
+    panel = page.locator("#my-resources")
+    expect(panel).to_contain_text("我的资源")
+    panel.get_by_role("link", name="发布资源").click()
+    expect(page).to_have_url(re.compile(r"/resources/new/$"))
+    page.get_by_role("link", name=re.compile("服务产品")).click()
+    expect(page.locator("h1")).to_have_text("发布服务产品")
+    page.locator("input[name=title]").fill("鞋面材料透湿与防水性能测试")
+    page.locator("input[name=category]").fill("检测认证")
+    page.get_by_label("鞋业").check()
+    page.locator("textarea[name=description]").fill(
+        "依据QB/T 4813测定鞋面材料的透湿量，并进行静态与动态防水试验，适用于户外鞋与劳保鞋。"
+    )
+    page.locator("input[name=price]").fill("800")
+    page.locator("input[name=price_unit]").fill("样")
+    page.locator("input[name=detail-lead_time_days]").fill("5")
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky header belongs at the top of the shot
+    screenshot("journey-4a-listing-form")
+    page.get_by_role("button", name="提交审核").click()
+
+    expect(page).to_have_url(re.compile(r"/resources/\d+/$"))
+    pk = re.search(r"/resources/(\d+)/$", page.url).group(1)
+    expect(page.get_by_role("alert").filter(has_text="已提交审核")).to_be_visible()
+    expect(page.locator("#status-badge [data-status]")).to_have_text("待审核")
+    screenshot("journey-4b-listing-submitted")
+
+    # An operator sees it waiting on the workspace and publishes it from the queue (htmx).
+    page.context.clear_cookies()
+    operator = make_user(role=Role.OPERATOR, password=OPERATOR_PASSWORD)
+    page.goto("/accounts/login/")
+    log_in(page, operator.mobile, OPERATOR_PASSWORD)
+    page.goto("/workspace/")
+    moderation = page.locator("#resource-moderation")
+    expect(moderation.locator(".at-metric")).to_have_text("1")
+    expect(moderation.get_by_role("link", name=re.compile("同义词"))).to_be_visible()
+    moderation.get_by_role("link", name=re.compile("进入审核队列")).click()
+    item = page.locator(f"#queue-item-{pk}")
+    expect(item).to_contain_text("鞋面材料透湿与防水性能测试")
+    expect(item).to_contain_text("温州鞋革检测中心")
+    item.get_by_role("button", name="发布", exact=True).click()
+    expect(item).to_contain_text("已发布，资源库中即可检索。")
+    expect(page.locator("#queue-count")).to_contain_text("0 条资源等待审核")
+    screenshot("journey-4c-moderation-published")
+
+    # An anonymous visitor searches the library for a word of the description.
+    page.context.clear_cookies()
+    page.goto("/resources/")
+    page.evaluate("window.__notReloaded = true")  # survives htmx swaps, not page loads
+    page.get_by_role("searchbox", name="搜索资源").fill("防水")
+    page.get_by_role("searchbox", name="搜索资源").press("Enter")
+    expect(page).to_have_url(re.compile(r"/resources/\?q=%E9%98%B2%E6%B0%B4$"))
+    results = page.locator("#search-results")
+    hits = results.locator("article.at-hit")
+    expect(hits).to_have_count(3)
+    hit = hits.filter(has_text="鞋面材料透湿与防水性能测试")
+    expect(hit.locator("h2 mark")).to_have_text("防水")
+    expect(hit.locator(".at-hit-snippet mark").first).to_have_text("防水")
+    expect(hit).to_contain_text("¥800")
+    screenshot("journey-4d-search-highlight")
+
+    # A click on the kind facet narrows the list in place (htmx) and keeps the URL shareable.
+    facet = results.locator("#search-facets").get_by_role("link", name=re.compile("服务产品"))
+    expect(facet).to_contain_text("1")
+    facet.click()
+    expect(page).to_have_url(re.compile(r"kind=service"))
+    expect(hits).to_have_count(1)
+    expect(hits.first).to_contain_text("鞋面材料透湿与防水性能测试")
+    expect(results.locator("a[aria-current=true]")).to_contain_text("服务产品")
+    expect(results.get_by_role("link", name="导出 Excel")).to_have_attribute(
+        "href", re.compile(r"/resources/export/\?q=.+&kind=service$")
+    )
+    assert page.evaluate("window.__notReloaded") is True
+    screenshot("journey-4e-search-facet")
+
+    # The result leads to the listing; its provider's page lists it too.
+    hits.first.get_by_role("link").first.click()
+    expect(page).to_have_url(re.compile(rf"/resources/{pk}/$"))
+    expect(page.locator("h1")).to_have_text("鞋面材料透湿与防水性能测试")
+    page.get_by_role("link", name=re.compile("该机构的全部资源")).click()
+    expect(page.locator("main")).to_contain_text("鞋面材料透湿与防水性能测试")
+    screenshot("journey-4f-provider-page")

@@ -359,6 +359,9 @@ class TestTransitions:
         )
         assert f'id="queue-item-{r.pk}"' in card.text and "已发布" in card.text
         assert fresh(r).status == S.PUBLISHED
+        # The count in the page head follows, out of band.
+        assert '<div class="text-secondary small mt-1" id="queue-count"' in card.text
+        assert 'hx-swap-oob="true">0 条资源等待审核' in card.text
 
     def test_reject_without_a_reason_is_refused_and_nothing_changes(
         self, client, provider, admin, operator

@@ -151,7 +151,8 @@ class TestWorkspaceQueries:
             make_org()
         user = make_user(Role.OPERATOR)
         client.force_login(user)
-        # session, user, memberships, invitations, queue count, audit, unread count
+        # session, user, memberships, invitations, org queue count, audit, resource queue count,
+        # unread count
         with django_assert_max_num_queries(8):
             client.get(URL)
 
@@ -162,5 +163,97 @@ class TestWorkspaceQueries:
         for _ in range(4):
             make_org(admin=user)
         client.force_login(user)
+        # session, user, memberships, invitations, resource counts (one query), unread count
         with django_assert_max_num_queries(6):
             client.get(URL)
+
+
+class TestResourcePanels:
+    """The resource library on the workspace: "my resources" for members of organisations, the
+    moderation panel (with import and synonyms) for operators."""
+
+    def test_member_sees_counts_by_status_and_stale_listings(self, client):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from atelier.catalog import actions as catalog_actions
+        from atelier.catalog.models import Resource
+        from atelier.catalog.tests.factories import make_provider, make_resource
+
+        provider = make_provider()
+        user = provider.memberships.get().user
+        published = [make_resource(provider=provider) for _ in range(3)]
+        make_resource(provider=provider, published=False)  # a draft
+        submitted = make_resource(provider=provider, published=False)
+        catalog_actions.resource_submit(actor=user, resource=submitted)
+        make_resource(published=True)  # another organisation's: not counted
+        Resource.objects.filter(pk=published[0].pk).update(
+            last_verified_at=timezone.now() - timedelta(days=400)
+        )
+        r, html = get(client, user)
+        panel = r.context["my_resources"]
+        counts = {value: n for value, _, n in panel["counts"]}
+        assert counts == {"published": 3, "submitted": 1, "draft": 1, "rejected": 0, "archived": 0}
+        assert panel["stale"] == 1 and panel["total"] == 5 and panel["can_create"]
+        assert 'id="my-resources"' in html
+        mine = reverse("catalog:mine")
+        assert f'href="{mine}?status=published">已发布 <span class="at-n">3</span>' in html
+        assert f'href="{mine}?stale=1"' in html and "超过 12 个月未核实" in html
+        assert f'href="{reverse("catalog:create")}"' in html
+        assert 'href="/resources/?status=rejected"' not in html  # zero counts stay quiet
+
+    def test_unverified_organisation_cannot_publish_yet(self, client):
+        user = make_user(Role.MEMBER)
+        make_org(admin=user, kind=OrgKind.PROVIDER)
+        r, html = get(client, user)
+        assert r.context["my_resources"]["total"] == 0
+        assert not r.context["my_resources"]["can_create"]
+        panel = html[html.index('id="my-resources"') :]
+        panel = panel[: panel.index("</section>")]
+        assert "机构通过实名认证后，即可发布" in panel
+        assert reverse("catalog:create") not in panel
+
+    def test_without_organisation_there_is_no_resource_panel(self, client):
+        r, html = get(client, make_user(Role.MEMBER))
+        assert r.context["my_resources"] is None and 'id="my-resources"' not in html
+        assert r.context["moderation_count"] is None and 'id="resource-moderation"' not in html
+
+    def test_find_resources_card_is_live(self, client):
+        r, html = get(client, make_user(Role.MEMBER))
+        card = next(c for c in r.context["upcoming"] if str(c.title) == "找资源")
+        assert not card.soon and card.url == reverse("catalog:list")
+        start = html.index(f'<a class="at-cap" href="{reverse("catalog:list")}">')
+        assert "即将上线" not in html[start : html.index("</a>", start)]
+        soon = next(c for c in r.context["upcoming"] if str(c.title) == "申领创新券")
+        assert soon.soon
+
+    def test_provider_card_links_to_the_create_page(self, client):
+        user = make_user(Role.MEMBER)
+        make_org(admin=user, kind=OrgKind.PROVIDER, verified=True)
+        r, _ = get(client, user)
+        card = next(c for c in r.context["upcoming"] if str(c.title) == "发布服务与仪器")
+        assert not card.soon and card.url == reverse("catalog:create")
+
+    def test_operator_sees_the_moderation_queue_count_import_and_synonyms(self, client):
+        from atelier.catalog import actions as catalog_actions
+        from atelier.catalog.tests.factories import make_provider, make_resource
+
+        provider = make_provider()
+        admin = provider.memberships.get().user
+        for _ in range(2):
+            draft = make_resource(provider=provider, published=False)
+            catalog_actions.resource_submit(actor=admin, resource=draft)
+        make_resource(provider=provider, published=False)  # a draft is not in the queue
+        r, html = get(client, make_user(Role.OPERATOR))
+        assert r.context["moderation_count"] == 2
+        assert 'id="resource-moderation"' in html and "条资源等待审核" in html
+        for name in ("catalog:moderation", "catalog:import", "catalog:synonyms"):
+            assert f'href="{reverse(name)}"' in html
+        assert not any(str(c.title) == "资源审核" for c in r.context["upcoming"])
+
+    @pytest.mark.parametrize("role", [Role.REVIEWER, Role.FINANCE, Role.AUDITOR])
+    def test_other_staff_get_no_moderation_panel(self, client, role):
+        r, html = get(client, make_user(role))
+        assert 'id="resource-moderation"' not in html
+        assert reverse("catalog:synonyms") not in html
