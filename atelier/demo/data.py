@@ -11,6 +11,9 @@ Two halves:
   demo has the same audit rows, status history and notifications as real use. Rows are matched by
   username and by credit code: a second run creates nothing and writes no audit entry.
 
+The resource library (≈ 440 listings per batch, owned by the verified institutions) is generated
+and loaded by atelier.demo.library, from its own random stream, after the organisations.
+
 Public institutions named in the seed documents (../shared/seeds/: 000 the Lucheng shoe complex,
 004 the Ouhai eyewear complex) keep their names; every enterprise and every service company is
 fictional. Credit codes are synthetic but valid (GB 32100-2015 and GB 11714 check characters).
@@ -34,6 +37,7 @@ from atelier.accounts.models import Role, User
 from atelier.core import codes
 from atelier.core.models import District, EnterpriseTag, Industry, Notification
 from atelier.core.validators import USCC_CHARSET, org_code_check_char, uscc_check_char
+from atelier.demo import library
 from atelier.orgs import actions as org_actions
 from atelier.orgs.models import Membership, Organization, OrgKind, OrgStatus, SizeBand
 
@@ -325,6 +329,8 @@ class DemoData:
     accounts: list[AccountSpec]  # the demo accounts (printed)
     contacts: dict[str, AccountSpec]  # generated org admins, by username
     orgs: list[OrgSpec]
+    owners: list[library.Owner] = field(default_factory=list)  # who publishes listings
+    resources: list[library.ResourceSpec] = field(default_factory=list)
 
     def by_name(self, name: str) -> OrgSpec:
         return next(o for o in self.orgs if o.name == name)
@@ -561,7 +567,23 @@ def generate(scale: int = 1) -> DemoData:
             orgs.extend(gen.enterprise(segment, batch) for _ in range(segment.count))
         if batch == 0:  # before the next batch draws from the stream: the base set is fixed
             _set_review_mix(orgs, gen.rng)
-    return DemoData(accounts=list(DEMO_ACCOUNTS), contacts=gen.contacts, orgs=orgs)
+    owners = library_owners(orgs)
+    return DemoData(
+        accounts=list(DEMO_ACCOUNTS),
+        contacts=gen.contacts,
+        orgs=orgs,
+        owners=owners,
+        resources=library.generate(owners, scale, people=(SURNAMES, GIVEN)),
+    )
+
+
+def library_owners(orgs: list[OrgSpec]) -> list[library.Owner]:
+    """The verified institutions (every organisation but the enterprises) publish listings."""
+    return [
+        library.Owner(o.name, o.kind, o.district, o.profile["address"], o.admin)
+        for o in orgs
+        if o.kind != OrgKind.ENTERPRISE and o.status == OrgStatus.VERIFIED
+    ]
 
 
 def _set_review_mix(orgs: list[OrgSpec], rng: random.Random) -> None:
@@ -587,12 +609,25 @@ class LoadResult:
     users_created: int = 0
     orgs_created: int = 0
     memberships_created: int = 0
+    resources_created: dict[str, int] = field(default_factory=dict)  # by kind
     seconds: float = 0.0
     accounts: list[AccountSpec] = field(default_factory=list)
 
+    @property
+    def created_anything(self) -> bool:
+        return bool(
+            self.users_created
+            or self.orgs_created
+            or self.memberships_created
+            or sum(self.resources_created.values())
+        )
+
+
+Progress = Callable[[str, int, int], None]  # (what is loaded: 机构 or 资源, done, total)
+
 
 class _Loader:
-    def __init__(self, data: DemoData, progress: Callable[[int, int], None] | None):
+    def __init__(self, data: DemoData, progress: Progress | None):
         self.data = data
         self.progress = progress
         self.result = LoadResult(accounts=data.accounts)
@@ -691,6 +726,25 @@ class _Loader:
         self.result.memberships_created += 1
         self.invitees.append(user)
 
+    def resources(self) -> None:
+        credit = {o.name: o.credit_code for o in self.data.orgs}
+        owners = {o.name: o for o in self.data.owners}
+        orgs = {
+            org.credit_code: org
+            for org in Organization.objects.filter(credit_code__in=[credit[n] for n in owners])
+        }
+        loader = library.LibraryLoader(
+            self.data.resources,
+            owners=owners,
+            organizations={name: orgs[credit[name]] for name in owners},
+            account=self.account,
+            operator=self.account("operator"),
+        )
+        progress = (
+            (lambda done, total: self.progress("资源", done, total)) if self.progress else None
+        )
+        self.result.resources_created = dict(loader.run(progress))
+
     def run(self) -> LoadResult:
         started = time.perf_counter()
         created: list[Organization] = []
@@ -703,9 +757,10 @@ class _Loader:
                 if org := self.org(spec):
                     created.append(org)
                 if self.progress and (n % 25 == 0 or n == total):
-                    self.progress(n, total)
+                    self.progress("机构", n, total)
             for org_name, inviter, invitee in INVITED:
                 self.invite(org_name, inviter, invitee)
+            self.resources()
         _mark_handled_read(created, self.invitees)
         self.result.seconds = time.perf_counter() - started
         return self.result
@@ -728,6 +783,6 @@ def _mark_handled_read(orgs: list[Organization], invitees: list[User]) -> None:
         ).update(read_at=now)
 
 
-def load(*, scale: int = 1, progress: Callable[[int, int], None] | None = None) -> LoadResult:
+def load(*, scale: int = 1, progress: Progress | None = None) -> LoadResult:
     """Create whatever of the demo data set (at `scale`) is missing; return what was created."""
     return _Loader(generate(scale), progress).run()

@@ -1,8 +1,9 @@
 """`atelier demo [--scale N] [--no-serve] [--port P]` (DESIGN.md §4).
 
 Migrates the default database, loads the deterministic demo data set (idempotent), prints the demo
-accounts and serves the site on 127.0.0.1 with Django's runserver (no autoreload; WhiteNoise serves
-the static files; DEBUG stays as configured).
+accounts and a summary of the resource library (counts by kind and by state) and serves the site
+on 127.0.0.1 with Django's runserver (no autoreload; WhiteNoise serves the static files; DEBUG
+stays as configured).
 """
 
 import sys
@@ -12,7 +13,7 @@ import unicodedata
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from atelier.demo import data
+from atelier.demo import data, library
 
 
 def _width(text: str) -> int:
@@ -40,7 +41,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--scale", type=int, default=1, help="企业数量倍数（默认 1，基础数据集约 350 个机构）"
+            "--scale",
+            type=int,
+            default=1,
+            help="数据量倍数（默认 1：约 350 个机构、440 条资源；N 倍追加企业与资源）",
         )
         parser.add_argument("--no-serve", action="store_true", help="只载入数据，不启动服务")
         parser.add_argument("--port", type=int, default=8000, help="监听端口（默认 8000）")
@@ -61,19 +65,27 @@ class Command(BaseCommand):
 
         tty = out.isatty()
 
-        def progress(done: int, total: int) -> None:
+        def progress(what: str, done: int, total: int) -> None:
             if tty:
-                out.write(f"\r载入演示数据… {done}/{total} 个机构", ending="")
+                unit = "个" if what == "机构" else "条"
+                out.write(f"\r载入演示数据… {what} {done}/{total} {unit}\033[K", ending="")
                 out.flush()
 
         result = data.load(scale=scale, progress=progress)
-        created = f"新增 {result.orgs_created} 个机构、{result.users_created} 个用户"
-        if not (result.orgs_created or result.users_created):
+        resources = sum(result.resources_created.values())
+        created = (
+            f"新增 {result.orgs_created} 个机构、{result.users_created} 个用户、{resources} 条资源"
+        )
+        if not result.created_anything:
             created = "数据已是最新，未作改动"
         prefix = "\r" if tty else ""
-        out.write(f"{prefix}载入演示数据… 完成（{result.seconds:.1f} 秒）：{created}")
+        clear = "\033[K" if tty else ""
+        out.write(f"{prefix}载入演示数据… 完成（{result.seconds:.1f} 秒）：{created}{clear}")
         out.write("")
         out.write(account_table(result.accounts))
+        out.write("")
+        for line in library.summary().lines():
+            out.write(line)
         out.write("")
         out.write("可用用户名、手机号或邮箱登录。")
         if no_serve:
