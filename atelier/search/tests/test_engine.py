@@ -76,3 +76,18 @@ class TestEngine:
 def test_highlight_escapes_and_marks():
     html = highlight("<i>鞋底</i>防滑检测", ["防滑"])
     assert html == "&lt;i&gt;鞋底&lt;/i&gt;<mark>防滑</mark>检测"
+
+
+def test_bulk_rebuild_gives_the_same_index_as_upserts():
+    docs = [doc(i, f"鞋底{i % 3}防滑", "耐磨 检测 " * (i % 4 + 1)) for i in range(1, 60)]
+    for i in range(0, len(docs), 20):  # the same batches, so the same running averages
+        engine.upsert(docs[i : i + 20])
+    before = [(h.doc_id, round(h.score, 9)) for h in engine.search("防滑 耐磨", limit=30).hits]
+    with engine.bulk_rebuild():
+        for i in range(0, len(docs), 20):
+            engine.upsert(docs[i : i + 20])
+    after = [(h.doc_id, round(h.score, 9)) for h in engine.search("防滑 耐磨", limit=30).hits]
+    assert [d for d, _ in after] == [d for d, _ in before]
+    with connection.cursor() as c:
+        c.execute("SELECT count(*) FROM search_posting")
+        assert c.fetchone()[0] > 0

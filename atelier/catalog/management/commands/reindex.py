@@ -25,8 +25,7 @@ class Command(BaseCommand):
             .order_by("pk")
         )
         total = 0
-        with transaction.atomic():
-            engine.clear()
+        with transaction.atomic(), engine.bulk_rebuild():
             last = 0
             while True:
                 chunk = list(qs.filter(pk__gt=last)[:batch])
