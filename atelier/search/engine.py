@@ -331,12 +331,19 @@ def upsert(documents: list[Document]) -> None:
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             rows,
         )
-        table = "search_posting_stage" if _bulk.active else "search_posting"
         cursor.executemany(
-            f"INSERT INTO {table} (term_id, neg_impact, doc_id, f) VALUES (%s, %s, %s, %s)",
+            INSERT_STAGED if _bulk.active else INSERT_POSTING,
             postings,
         )
     _apply_deltas(df_delta, length_delta)
+
+
+INSERT_POSTING = (
+    "INSERT INTO search_posting (term_id, neg_impact, doc_id, f) VALUES (%s, %s, %s, %s)"
+)
+INSERT_STAGED = (
+    "INSERT INTO search_posting_stage (term_id, neg_impact, doc_id, f) VALUES (%s, %s, %s, %s)"
+)
 
 
 class _BulkState(threading.local):
