@@ -46,6 +46,8 @@ class LoginForm(BootstrapFormMixin, forms.Form):
 
 
 class SignupForm(BootstrapFormMixin, forms.Form):
+    half_fields = ("name", "mobile", "password", "password2")
+
     name = forms.CharField(label=_("姓名"), max_length=60)
     mobile = forms.CharField(
         label=_("手机号"), max_length=20, widget=forms.TextInput(attrs={"autocomplete": "tel"})

@@ -19,6 +19,10 @@ class IndustryField(forms.ModelMultipleChoiceField):
 
 
 class OrganizationForm(BootstrapFormMixin, forms.ModelForm):
+    half_fields = (
+        "size_band", "founded_on", "contact_name", "contact_mobile", "contact_email", "website",
+        "name_en",
+    )  # fmt: skip
     industries = IndustryField(
         label=_("所属行业（GB/T 4754-2017）"),
         queryset=Industry.objects.all(),
@@ -68,7 +72,15 @@ class OrganizationRegisterForm(OrganizationForm):
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
     )
 
-    field_order = ["kind", "name", "credit_code", "district", "licence", "industries", "tags"]
+    field_order = [
+        "kind", "district", "name", "credit_code", "licence", "industries", "tags", "size_band",
+        "founded_on", "contact_name", "contact_mobile", "contact_email", "website", "name_en",
+        "address", "description",
+    ]  # fmt: skip
+    half_fields = (
+        "kind", "district", "credit_code", "size_band", "founded_on", "contact_name",
+        "contact_mobile", "contact_email", "website", "name_en",
+    )  # fmt: skip
 
     def clean_credit_code(self):
         return normalize_credit_code(self.cleaned_data["credit_code"])
