@@ -239,7 +239,14 @@ class CorpusModel:
 
 
 def run_search_bench(
-    *, rows: int, queries: int, seed: int, tantivy: bool, like: bool, corpus: str | None = None
+    *,
+    rows: int,
+    queries: int,
+    seed: int,
+    tantivy: bool,
+    like: bool,
+    corpus: str | None = None,
+    keep: bool = False,
 ):
     """Yields JSON-able dicts: indexing, our query latency, tantivy's, the LIKE scan's."""
     import gc
@@ -304,6 +311,7 @@ def run_search_bench(
         if twin:
             twin.finish()
         yield {"bench": "search", "phase": "index", "backend": connection.vendor, "rows": rows,
+               "database": connection.settings_dict["NAME"] if keep else None,
                "corpus": "template" if model else "vocabulary",
                "seconds": round(index_seconds, 1),
                "docs_per_second": round(rows / max(index_seconds, 1e-9)), **machine}  # fmt: skip
@@ -311,13 +319,17 @@ def run_search_bench(
         query_list = model.queries(queries) if model else synthetic_queries(rng, queries)
         for text, filters in query_list[:20]:  # warm the caches
             engine.search(text, filters=filters, limit=10)
-        samples, approximate = [], 0
+        samples, approximate, plain, filtered = [], 0, [], []
         for text, filters in query_list:
             t0 = time.perf_counter()
             result = engine.search(text, filters=filters, limit=10)
-            samples.append(time.perf_counter() - t0)
+            elapsed = time.perf_counter() - t0
+            samples.append(elapsed)
+            (filtered if filters else plain).append(elapsed)
             approximate += result.approximate
         ours = _percentiles(samples)
+        ours["without_filter_p95_ms"] = _percentiles(plain)["p95_ms"] if plain else None
+        ours["with_filter_p95_ms"] = _percentiles(filtered)["p95_ms"] if filtered else None
         yield {"bench": "search", "phase": "query", "engine": f"atelier-{connection.vendor}",
                "rows": rows, "queries": len(query_list), "approximate_counts": approximate,
                **ours}  # fmt: skip
@@ -345,7 +357,11 @@ def run_search_bench(
                 "like_p95_over_atelier_p95": round(like_stats["p95_ms"] / ours["p95_ms"], 1),
             }
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
+        if keep and connection.vendor == "sqlite":
+            connection.close()
+            connection.settings_dict["NAME"] = old_name
+        else:
+            connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
 
 
 class TantivyIndex:

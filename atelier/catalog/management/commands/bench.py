@@ -79,6 +79,7 @@ class Command(BaseCommand):
         perf.add_argument("--seed", type=int, default=20221)
         perf.add_argument("--no-tantivy", action="store_true")
         perf.add_argument("--no-like", action="store_true")
+        perf.add_argument("--keep", action="store_true", help="保留 SQLite 基准库以便分析")
         perf.add_argument(
             "--corpus",
             default=str(DEFAULT_CORPUS) if DEFAULT_CORPUS.is_file() else None,
@@ -100,6 +101,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 tantivy=not options["no_tantivy"],
                 like=not options["no_like"],
+                keep=options["keep"],
                 corpus=options["corpus"],
             ):
                 self.emit(line)
