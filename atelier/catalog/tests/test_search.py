@@ -1,3 +1,5 @@
+import io
+
 import pytest
 
 from atelier.accounts.models import Role
@@ -190,3 +192,19 @@ class TestSearchPageAndApi:
     def test_api_page_size_is_capped(self, client, library):
         data = client.get("/api/v1/search", {"q": "检测", "page_size": 5000}).json()
         assert data["page_size"] == 50
+
+
+class TestReindexCommand:
+    def test_it_rebuilds_the_same_results_from_the_library(self, library):
+        from django.core.management import call_command
+
+        from atelier.search.models import SearchDoc
+
+        before = titles(search_resources("检测"))
+        engine.clear()
+        assert search_resources("检测").count == 0
+        out = io.StringIO()
+        call_command("reindex", stdout=out)
+        assert "4 条资源" in out.getvalue()
+        assert sorted(titles(search_resources("检测"))) == sorted(before)
+        assert SearchDoc.objects.count() == 4  # published listings only

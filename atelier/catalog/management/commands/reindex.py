@@ -34,5 +34,6 @@ class Command(BaseCommand):
                 reindex(chunk)
                 total += len(chunk)
                 last = chunk[-1].pk
+        engine.vacuum()
         seconds = time.monotonic() - started
         self.stdout.write(f"已重建索引：{total} 条资源，用时 {seconds:.1f} 秒。")
