@@ -145,7 +145,10 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "orgs/organization_edit.html", {"form": form, "org": org}, status=status)
 
 
-def _transition_view(request: HttpRequest, pk: int, event: str) -> HttpResponse:
+@require_POST
+@login_required
+def org_transition(request: HttpRequest, pk: int, event: str) -> HttpResponse:
+    """verify / reject / resubmit (the event comes from the URL pattern)."""
     org = permissions.get_org_for_user(request.user, pk)
     try:
         if event == "verify":
@@ -179,24 +182,6 @@ def _transition_view(request: HttpRequest, pk: int, event: str) -> HttpResponse:
     if back == "queue":
         return redirect("orgs:review_queue")
     return redirect(org)
-
-
-@require_POST
-@login_required
-def org_verify(request: HttpRequest, pk: int) -> HttpResponse:
-    return _transition_view(request, pk, "verify")
-
-
-@require_POST
-@login_required
-def org_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    return _transition_view(request, pk, "reject")
-
-
-@require_POST
-@login_required
-def org_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _transition_view(request, pk, "resubmit")
 
 
 @login_required
@@ -251,7 +236,10 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(org)
 
 
-def _invitation_action(request: HttpRequest, pk: int, event: str) -> HttpResponse:
+@require_POST
+@login_required
+def invitation_transition(request: HttpRequest, pk: int, event: str) -> HttpResponse:
+    """accept / decline / revoke (the event comes from the URL pattern)."""
     invitation = get_object_or_404(Invitation.objects.select_related("organization"), pk=pk)
     try:
         if event == "accept":
@@ -270,24 +258,6 @@ def _invitation_action(request: HttpRequest, pk: int, event: str) -> HttpRespons
             raise Http404(exc.message) from exc
         _fail(request, exc)
     return redirect("portal:workspace")
-
-
-@require_POST
-@login_required
-def invitation_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    return _invitation_action(request, pk, "accept")
-
-
-@require_POST
-@login_required
-def invitation_decline(request: HttpRequest, pk: int) -> HttpResponse:
-    return _invitation_action(request, pk, "decline")
-
-
-@require_POST
-@login_required
-def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    return _invitation_action(request, pk, "revoke")
 
 
 @require_POST
