@@ -194,3 +194,9 @@ class TestOrganizations:
         schema = client.get("/api/v1/openapi.json").json()
         assert "/api/v1/organizations" in schema["paths"]
         assert Organization.objects.filter(status=OrgStatus.PENDING).count() == 0
+
+
+def test_json_carries_chinese_as_utf8(client):
+    response = client.get("/api/v1/organizations/999999", headers=bearer(make_user()))
+    assert response["Content-Type"].startswith("application/json")
+    assert "对象不存在".encode() in response.content and b"\\u" not in response.content
