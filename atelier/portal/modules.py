@@ -11,6 +11,16 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
+def reverse_or_none(url_name: str) -> str | None:
+    """The URL of `url_name`, or None while no installed URLconf defines it (module not built)."""
+    if not url_name:
+        return None
+    try:
+        return reverse(url_name)
+    except NoReverseMatch:
+        return None
+
+
 @dataclass(frozen=True)
 class Module:
     slug: str
@@ -23,12 +33,7 @@ class Module:
 
     @property
     def built_url(self) -> str | None:
-        if not self.url_name:
-            return None
-        try:
-            return reverse(self.url_name)
-        except NoReverseMatch:
-            return None
+        return reverse_or_none(self.url_name)
 
     @property
     def url(self) -> str:
@@ -182,12 +187,7 @@ class Upcoming:
 
     @property
     def built_url(self) -> str | None:
-        if not self.url_name:
-            return None
-        try:
-            return reverse(self.url_name)
-        except NoReverseMatch:
-            return None
+        return reverse_or_none(self.url_name)
 
     @property
     def url(self) -> str:

@@ -9,7 +9,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from atelier.accounts.models import Role
 from atelier.accounts.tests.factories import make_user
 from atelier.catalog import exporting, importing
 from atelier.catalog.models import Resource, ResourceKind
@@ -34,11 +33,6 @@ def data_rows(response) -> list[dict]:
     rows = rows_of(response)
     assert rows[1] == importing.KEYS  # the second header row holds the English keys
     return [dict(zip(importing.KEYS, r, strict=True)) for r in rows[2:]]
-
-
-@pytest.fixture
-def operator():
-    return make_user(Role.OPERATOR)
 
 
 class TestExport:

@@ -11,7 +11,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.core.management import CommandError, call_command
 
-from atelier.accounts.models import Role
 from atelier.accounts.tests.factories import make_user
 from atelier.catalog import importing
 from atelier.catalog.importing import KEYS, ImportRejected
@@ -42,11 +41,6 @@ def indexed(monkeypatch):
 
     monkeypatch.setattr(engine, "upsert", upsert)
     return docs
-
-
-@pytest.fixture
-def operator():
-    return make_user(Role.OPERATOR)
 
 
 def row(n=1, **overrides):

@@ -4,7 +4,6 @@ actions: who may move a listing, what an invalid move says, and the history ever
 import pytest
 from django.core.exceptions import ValidationError
 
-from atelier.accounts.models import Role
 from atelier.accounts.tests.factories import make_user
 from atelier.catalog import actions
 from atelier.catalog.models import AchievementDetail, Resource, ResourceKind, ResourceStatus
@@ -12,35 +11,13 @@ from atelier.core.errors import ActionError, Conflict, InvalidTransition, NotAll
 from atelier.core.models import AuditEntry, StatusChange
 from atelier.core.workflow import history
 from atelier.orgs import actions as org_actions
-from atelier.orgs.models import Membership, OrgKind
+from atelier.orgs.models import OrgKind
 from atelier.orgs.tests.factories import make_org
 
 from .factories import make_provider, make_resource
 
 pytestmark = pytest.mark.django_db
 S = ResourceStatus
-
-
-@pytest.fixture
-def provider():
-    return make_provider(name="温州鞋革检测中心")
-
-
-@pytest.fixture
-def admin(provider):
-    return provider.memberships.get(role=Membership.Role.ADMIN).user
-
-
-@pytest.fixture
-def member(provider):
-    user = make_user()
-    Membership.objects.create(user=user, organization=provider)
-    return user
-
-
-@pytest.fixture
-def operator():
-    return make_user(Role.OPERATOR)
 
 
 def draft(provider, **fields):

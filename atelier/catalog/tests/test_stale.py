@@ -9,32 +9,13 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from atelier.accounts.tests.factories import make_user
 from atelier.catalog import actions
 from atelier.catalog.models import STALE_AFTER, Resource
 from atelier.core.models import Notification
-from atelier.orgs.models import Membership
 
 from .factories import make_provider, make_resource
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def provider():
-    return make_provider(name="温州鞋革检测中心")
-
-
-@pytest.fixture
-def admin(provider):
-    return provider.memberships.get(role=Membership.Role.ADMIN).user
-
-
-@pytest.fixture
-def member(provider):
-    user = make_user()
-    Membership.objects.create(user=user, organization=provider)
-    return user
 
 
 def age(resource, days):

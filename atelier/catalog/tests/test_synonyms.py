@@ -27,11 +27,6 @@ def _fresh_synonyms():
 
 
 @pytest.fixture
-def operator():
-    return make_user(Role.OPERATOR)
-
-
-@pytest.fixture
 def op_client(client, operator):
     client.force_login(operator)
     return client

@@ -19,7 +19,7 @@ from atelier.catalog.models import (
     ResourceStatus,
 )
 from atelier.core.models import AuditEntry, StatusChange
-from atelier.orgs.models import Membership, OrgKind
+from atelier.orgs.models import OrgKind
 from atelier.orgs.tests.factories import make_org, pdf_bytes
 
 from .factories import make_provider, make_resource
@@ -27,21 +27,6 @@ from .factories import make_provider, make_resource
 pytestmark = pytest.mark.django_db
 S = ResourceStatus
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def provider():
-    return make_provider(name="温州鞋革检测中心")
-
-
-@pytest.fixture
-def admin(provider):
-    return provider.memberships.get(role=Membership.Role.ADMIN).user
-
-
-@pytest.fixture
-def operator():
-    return make_user(Role.OPERATOR)
 
 
 def fresh(resource):
