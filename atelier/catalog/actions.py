@@ -12,7 +12,7 @@ from atelier.core.errors import Conflict, NotAllowed
 from atelier.core.models import Notification
 from atelier.core.workflow import Transition, Workflow
 from atelier.orgs.models import Membership, OrgStatus
-from atelier.search import engine
+from atelier.search import engine, semantic
 from atelier.search.models import SynonymGroup
 
 from . import permissions
@@ -66,14 +66,18 @@ def search_document(resource: Resource) -> engine.Document:
 
 
 def reindex(resources) -> None:
-    """Bring the index in line with `resources`: published ones in, all others out."""
+    """Bring the index (BM25F postings and sentence vectors) in line with `resources`:
+    published ones in, all others out."""
     resources = list(resources)
     live = [r for r in resources if r.status == S.PUBLISHED]
     gone = [r.pk for r in resources if r.status != S.PUBLISHED]
     if gone:
         engine.delete(gone)
+        semantic.delete(gone)
     if live:
-        engine.upsert([search_document(r) for r in live])
+        documents = [search_document(r) for r in live]
+        engine.upsert(documents)
+        semantic.upsert(documents)  # sentence vectors for matching (unchanged text: no work)
 
 
 def _refresh(resource: Resource) -> Resource:

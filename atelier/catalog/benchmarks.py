@@ -475,3 +475,163 @@ def _like_bench(query_list) -> dict:
             cursor.fetchall()
             samples.append(time.perf_counter() - t0)
     return _percentiles(samples)
+
+
+# --------------------------------------------------------------------------------------------
+# `atelier bench match`: latency of the matching path (demands.matching.match_text) at N rows.
+
+
+def run_match_bench(*, rows: int, queries: int, seed: int, corpus: str, demands: str | None):
+    """Yields JSON-able dicts: building N resources (index + sentence vectors), then the latency
+    of `match_text()` for demand texts (the demands file's, e.g. the development queries) and
+    for short keyword queries drawn by document frequency, half of them with an industry."""
+    import gc
+    import io
+    import json
+    import os
+    import platform
+    import random
+    import tempfile
+    import time
+
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from atelier.catalog.actions import search_document
+    from atelier.catalog.models import Resource, ResourceStatus
+    from atelier.search import engine, semantic
+
+    rng = random.Random(seed)
+    model = CorpusModel(Path(corpus), rng)
+    machine = {"cpus": os.cpu_count(), "python": platform.python_version(),
+               "machine": platform.machine()}  # fmt: skip
+    tmp = tempfile.mkdtemp(prefix="atelier-bench-")
+    old_name = connection.settings_dict["NAME"]
+    if connection.vendor == "sqlite":
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = os.path.join(tmp, "bench.sqlite3")
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        if connection.vendor == "sqlite":
+            with connection.cursor() as c:
+                c.execute("PRAGMA journal_mode=WAL")
+                c.execute("PRAGMA synchronous=OFF")
+                c.execute("PRAGMA cache_size=-262144")
+        quiet = io.StringIO()
+        call_command("import", "resources", corpus, stdout=quiet, stderr=quiet)
+        real = list(
+            Resource.objects.select_related("provider", "district").prefetch_related("clusters")
+        )
+        by_external = {r.external_id: r for r in real}
+        through = Resource.clusters.through
+        started = time.perf_counter()
+        encoded = 0
+        encode_seconds = 0.0
+        gc.disable()
+        with transaction.atomic(), engine.bulk_rebuild():
+            documents = [search_document(r) for r in real]
+            engine.upsert(documents)
+            encoded += semantic.upsert(documents)
+            batch = 2000
+            now = timezone.now()
+            for start in range(len(real), rows, batch):
+                made = []
+                for _ in range(min(batch, rows - start)):
+                    title, body, row = rng.choice(model.templates)
+                    template = by_external[row["external_id"]]
+                    made.append(
+                        (
+                            Resource(
+                                kind=template.kind,
+                                title=model._mutate(title)[:200],
+                                provider_id=template.provider_id,
+                                district_id=template.district_id,
+                                category=template.category,
+                                description=model._mutate(body),
+                                voucher_eligible=rng.random() < 0.6,
+                                status=ResourceStatus.PUBLISHED,
+                                published_at=now,
+                            ),
+                            template,
+                        )
+                    )
+                Resource.objects.bulk_create([r for r, _ in made], batch_size=500)
+                through.objects.bulk_create(
+                    [
+                        through(resource_id=r.pk, cluster_id=c.pk)
+                        for r, t in made
+                        for c in t.clusters.all()
+                    ],
+                    batch_size=1000,
+                )
+                documents = []
+                for r, t in made:
+                    clusters = list(t.clusters.all())
+                    documents.append(
+                        engine.Document(
+                            doc_id=r.pk,
+                            fields={
+                                "title": r.title,
+                                "category": r.category,
+                                "industry": " ".join(c.name for c in clusters),
+                                "body": f"{r.description} {t.provider.name}",
+                            },
+                            facets={
+                                "kind": [r.kind],
+                                "industry": [c.code for c in clusters],
+                                "district": [r.district_id],
+                                "category": [r.category] if r.category else [],
+                                "voucher": ["1" if r.voucher_eligible else "0"],
+                                "provider": [str(r.provider_id)],
+                            },
+                        )
+                    )
+                engine.upsert(documents)
+                t0 = time.perf_counter()
+                encoded += semantic.upsert(documents)
+                encode_seconds += time.perf_counter() - t0
+        engine.vacuum()
+        gc.enable()
+        build_seconds = time.perf_counter() - started
+        n = Resource.objects.filter(status=ResourceStatus.PUBLISHED).count()
+        yield {"bench": "match", "phase": "index", "backend": connection.vendor, "rows": n,
+               "seconds": round(build_seconds, 1), "encoded": encoded,
+               "encode_seconds": round(encode_seconds, 1),
+               "encoded_per_second": round(encoded / max(encode_seconds, 1e-9)),
+               **machine}  # fmt: skip
+
+        from atelier.demands.matching import match_text
+
+        semantic.reset()
+        t0 = time.perf_counter()
+        semantic.matrix()
+        load_seconds = time.perf_counter() - t0
+        texts = []
+        if demands and Path(demands).is_file():
+            for line in Path(demands).read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    texts.append(("demand", json.loads(line)["text"]))
+        keywords = [("keywords", t) for t, _ in model.queries(max(queries - len(texts), 0))]
+        runs = []
+        for kind, text in texts + keywords:
+            industry = rng.choice(CLUSTERS) if rng.random() < 0.5 else None
+            runs.append((kind, text, industry))
+        for _kind, text, industry in runs[:10]:  # warm the caches
+            match_text(text, industry=industry, limit=10)
+        samples: dict[str, list[float]] = {"all": [], "demand": [], "keywords": []}
+        for kind, text, industry in runs:
+            semantic.encode_query.cache_clear()  # the encoder's time counts in every query
+            t0 = time.perf_counter()
+            match_text(text, industry=industry, limit=10)
+            elapsed = time.perf_counter() - t0
+            samples["all"].append(elapsed)
+            samples[kind].append(elapsed)
+        line = {"bench": "match", "phase": "query", "backend": connection.vendor, "rows": n,
+                "queries": len(runs), **_percentiles(samples["all"]),
+                "matrix_load_seconds": round(load_seconds, 2)}  # fmt: skip
+        for kind in ("demand", "keywords"):
+            if samples[kind]:
+                line[f"{kind}_p95_ms"] = _percentiles(samples[kind])["p95_ms"]
+        yield line
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)

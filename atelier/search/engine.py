@@ -392,6 +392,9 @@ def bulk_rebuild():
             "ORDER BY term_id, neg_impact, doc_id"
         )
         cursor.execute("DROP TABLE search_posting_stage")
+    from . import semantic
+
+    semantic.prune()  # vectors of listings that were not indexed again
 
 
 def vacuum() -> None:
@@ -550,12 +553,21 @@ def _fetch_docs(doc_ids: list[int], with_forward: bool = False) -> dict[int, tup
     return out
 
 
-def search(text: str, *, filters: dict | None = None, offset: int = 0, limit: int = 10) -> Result:
+def search(
+    text: str,
+    *,
+    filters: dict | None = None,
+    offset: int = 0,
+    limit: int = 10,
+    weights: dict[str, float] | None = None,
+) -> Result:
     """Rank documents for `text`. `filters` may hold kind, industry (cluster code), district
-    (code), category, voucher (bool) and provider (organisation id)."""
+    (code), category, voucher (bool) and provider (organisation id). `weights` replaces the
+    query's term weights (`weighted_query(text)`, adjusted by the caller, e.g. matching)."""
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
-    weights = weighted_query(text)
-    user_terms = [t for t, w in weights.items() if w == 1.0]
+    if weights is None:
+        weights = weighted_query(text)
+    user_terms = [t for t in weights if not t.startswith("~")]
     if not weights:
         return Result(0, [], {}, [])
     stats = _stats()

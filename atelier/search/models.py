@@ -127,3 +127,34 @@ class SynonymGroup(models.Model):
     @property
     def word_list(self) -> list[str]:
         return [w for w in self.words.split() if w]
+
+
+class SearchEmbedding(models.Model):
+    """The sentence vector of an indexed document (atelier/search/semantic.py): 512 float16
+    values, little-endian. `digest` is a hash of the encoded text, so re-indexing a listing whose
+    text did not change (a status change, a synonym edit) does not run the encoder again."""
+
+    doc_id = models.BigIntegerField(primary_key=True)
+    digest = models.CharField(max_length=32)
+    vector = models.BinaryField()
+
+    class Meta:
+        db_table = "search_embedding"
+        verbose_name = _("语义向量")
+        verbose_name_plural = _("语义向量")
+
+    def __str__(self) -> str:
+        return f"vector {self.doc_id}"
+
+
+class SearchEmbeddingState(models.Model):
+    """One row: a token that changes whenever vectors or indexed documents change, so every
+    process knows when to reload its in-memory matrix (one tiny query per search)."""
+
+    token = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        db_table = "search_embedding_state"
+
+    def __str__(self) -> str:
+        return self.token

@@ -1,8 +1,10 @@
 """`atelier bench <name>`: benchmarks that print one JSON object per result line.
 
-- `relevance --corpus FILE --queries FILE [--mode search]`: imports the corpus into a throw-away
-  database (a test database on the configured backend), runs every query and prints nDCG@10,
-  recall@10 and MRR, for our ranker and for a plain BM25 baseline.
+- `relevance --corpus FILE --queries FILE [--mode search|match]`: imports the corpus into a
+  throw-away database (a test database on the configured backend), runs every query and prints
+  nDCG@10, recall@10 and MRR, for our ranker (the search page's ranking, or the matching path
+  `demands.matching.match_text`) and for a plain BM25 baseline.
+- `match --rows N`: latency of `match_text` at N resources (atelier/catalog/benchmarks.py).
 - `search --rows N`: see atelier/catalog/benchmarks.py.
 """
 
@@ -18,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 DEFAULT_CORPUS = settings.PROJECT_DIR.parent / "shared" / "eval" / "corpus.csv"
+DEFAULT_DEMANDS = settings.PROJECT_DIR.parent / "shared" / "eval" / "queries_dev.jsonl"
 
 
 def ndcg_at(ranked: list[str], judgments: dict[str, int], k: int = 10) -> float:
@@ -86,12 +89,41 @@ class Command(BaseCommand):
             help="真实资源 CSV：合成数据以其为模板（默认 ../shared/eval/corpus.csv，如存在）",
         )
 
+        match = sub.add_parser("match", help="匹配性能（match_text 延迟）")
+        match.add_argument("--rows", type=int, default=100_000)
+        match.add_argument("--queries", type=int, default=300)
+        match.add_argument("--seed", type=int, default=20221)
+        match.add_argument(
+            "--corpus",
+            default=str(DEFAULT_CORPUS) if DEFAULT_CORPUS.is_file() else None,
+            help="真实资源 CSV：合成资源以其为模板（默认 ../shared/eval/corpus.csv）",
+        )
+        match.add_argument(
+            "--demands",
+            default=str(DEFAULT_DEMANDS) if DEFAULT_DEMANDS.is_file() else None,
+            help="需求文本（JSON lines，取 text 字段；默认 ../shared/eval/queries_dev.jsonl）",
+        )
+
     def emit(self, data: dict) -> None:
         self.stdout.write(json.dumps(data, ensure_ascii=False))
 
     def handle(self, *args, bench, **options):
         if bench == "relevance":
             return self.relevance(**options)
+        if bench == "match":
+            from atelier.catalog.benchmarks import run_match_bench
+
+            if not options["corpus"]:
+                raise CommandError("需要 --corpus（资源 CSV）。")
+            for line in run_match_bench(
+                rows=options["rows"],
+                queries=options["queries"],
+                seed=options["seed"],
+                corpus=options["corpus"],
+                demands=options["demands"],
+            ):
+                self.emit(line)
+            return
         if bench == "search":
             from atelier.catalog.benchmarks import run_search_bench
 
@@ -111,10 +143,6 @@ class Command(BaseCommand):
         for p in (corpus_path, queries_path):
             if not p.is_file():
                 raise CommandError(f"文件不存在：{p}")
-        if mode == "match":
-            raise CommandError(
-                "匹配模式（--mode match）随“需求与对接”模块提供，目前只支持 search。"
-            )
         query_list = [
             json.loads(line)
             for line in queries_path.read_text(encoding="utf-8").splitlines()
@@ -132,7 +160,7 @@ class Command(BaseCommand):
             quiet = io.StringIO()
             call_command("import", "resources", str(corpus_path), stdout=quiet, stderr=quiet)
             import_seconds = time.perf_counter() - started
-            ours = evaluate(self._ranker(), query_list)
+            ours = evaluate(self._ranker(mode), query_list)
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
         for name, result in (("atelier", ours), ("baseline-bm25", baseline)):
@@ -144,11 +172,19 @@ class Command(BaseCommand):
                 line["import_seconds"] = round(import_seconds, 2)
             self.emit(line)
 
-    def _ranker(self):
+    def _ranker(self, mode: str = "search"):
         from atelier.catalog.models import Resource
         from atelier.catalog.searching import search_resources
 
         external = dict(Resource.objects.values_list("pk", "external_id"))
+        if mode == "match":
+            # The product path: demands.matching re-ranks catalog.matching's candidates.
+            from atelier.demands.matching import match_text
+
+            def rank(text: str) -> list[str]:
+                return [external[m.resource_id] for m in match_text(text, limit=10)]
+
+            return rank
 
         def rank(text: str) -> list[str]:
             page = search_resources(text, page_size=10)
