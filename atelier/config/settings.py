@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "atelier.orgs",
     "atelier.catalog",
     "atelier.search",
+    "atelier.demands",
     "atelier.portal",
     "atelier.demo",
     "django.contrib.admin",
@@ -191,6 +192,10 @@ EMAIL_BACKEND = os.environ.get(
     "ATELIER_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("ATELIER_FROM_EMAIL", "noreply@atelier.local")
+# Absolute links in e-mails.
+ATELIER_SITE_URL = os.environ.get("ATELIER_SITE_URL", "http://127.0.0.1:8000")
+# Working days a provider has to answer a docking request (对接响应时限).
+ATELIER_DOCKING_RESPONSE_DAYS = envint("ATELIER_DOCKING_RESPONSE_DAYS", 3)
 
 # Security: safe by default, HTTPS settings switched on behind a TLS-terminating proxy.
 SECURE_CONTENT_TYPE_NOSNIFF = True

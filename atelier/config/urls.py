@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("atelier.accounts.urls")),
     path("orgs/", include("atelier.orgs.urls")),
     path("resources/", include("atelier.catalog.urls")),
+    path("demands/", include("atelier.demands.urls")),
     path("core/", include("atelier.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

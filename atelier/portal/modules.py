@@ -207,7 +207,18 @@ MEMBER_UPCOMING = [
         url_name="catalog:list",
     ),
     Upcoming(
-        _("发布需求"), "megaphone", _("描述您的技术或设计难题，平台为您匹配服务。"), "demands"
+        _("发布需求"),
+        "megaphone",
+        _("描述您的技术或设计难题，平台为您匹配服务。"),
+        "demands",
+        url_name="demands:create",
+    ),
+    Upcoming(
+        _("我的需求与对接"),
+        "people",
+        _("跟踪需求审核、匹配推荐和对接进度。"),
+        "demands",
+        url_name="demands:mine",
     ),
     Upcoming(
         _("申领创新券"), "ticket-perforated", _("在线申领创新券，购买服务时抵扣。"), "vouchers"
@@ -222,22 +233,65 @@ PROVIDER_UPCOMING = [
         "resources",
         url_name="catalog:create",
     ),
+    Upcoming(
+        _("商机与对接"),
+        "lightning-charge",
+        _("与本机构资源匹配的企业需求，以及待响应的对接。"),
+        "demands",
+        url_name="demands:opportunities",
+    ),
     Upcoming(_("订单处理"), "inboxes", _("接单、报价、交付与检测报告上传。"), "services"),
     Upcoming(_("创新券兑付"), "cash-coin", _("为使用创新券的订单申请兑付。"), "vouchers"),
 ]
 ROLE_UPCOMING = {
     "expert": [
         Upcoming(_("专家主页"), "person-badge", _("展示您的专长、案例与服务方式。"), "resources"),
-        Upcoming(_("咨询与对接"), "chat-dots", _("接收企业咨询，参与需求对接。"), "demands"),
+        Upcoming(
+            _("咨询与对接"),
+            "chat-dots",
+            _("接收企业咨询，参与需求对接。"),
+            "demands",
+            url_name="demands:dockings",
+        ),
     ],
     "broker": [
         Upcoming(
-            _("需求转化"), "arrow-left-right", _("把企业需求梳理为可对接的技术需求。"), "demands"
+            _("需求转化"),
+            "arrow-left-right",
+            _("把企业需求梳理为可对接的技术需求。"),
+            "demands",
+            url_name="demands:list",
         ),
-        Upcoming(_("对接撮合"), "people", _("跟踪对接进展，促成签约。"), "demands"),
+        Upcoming(
+            _("对接撮合"),
+            "people",
+            _("跟踪对接进展，促成签约。"),
+            "demands",
+            url_name="demands:dockings",
+        ),
     ],
     "operator": [  # 资源审核 has its own panel on the workspace
-        Upcoming(_("对接活动"), "calendar-event", _("组织供需对接会与专场活动。"), "demands"),
+        Upcoming(
+            _("需求审核"),
+            "clipboard-check",
+            _("审核企业提交的需求，指派技术经纪人。"),
+            "demands",
+            url_name="demands:review",
+        ),
+        Upcoming(
+            _("对接与统计"),
+            "bar-chart-line",
+            _("对接漏斗、响应时长与需求分布。"),
+            "demands",
+            url_name="demands:stats",
+        ),
+        Upcoming(
+            _("匹配权重"),
+            "sliders",
+            _("调整匹配推荐中各项因素的权重。"),
+            "demands",
+            url_name="demands:weights",
+        ),
         Upcoming(_("指标报送"), "graph-up-arrow", _("按考核要求报送建设指标。"), "cockpit"),
     ],
     "reviewer": [

@@ -241,3 +241,94 @@ def test_provider_publishes_operator_approves_visitor_finds_it(page: Page, scree
     page.get_by_role("link", name=re.compile("该机构的全部资源")).click()
     expect(page.locator("main")).to_contain_text("鞋面材料透湿与防水性能测试")
     screenshot("journey-4f-provider-page")
+
+
+def test_enterprise_posts_a_demand_sees_live_matches_and_docks(page: Page, screenshot):
+    """An enterprise types its problem and sees matches appear (htmx) with their reasons; the
+    operator publishes it; the enterprise proposes a docking; the provider accepts and signs."""
+    from atelier.accounts.tests.factories import PASSWORD
+    from atelier.catalog.models import ResourceKind
+    from atelier.catalog.tests.factories import make_provider, make_resource
+    from atelier.orgs.models import OrgKind
+    from atelier.orgs.tests.factories import make_org
+
+    lab = make_provider(name="温州鞋材检测中心")
+    make_resource(
+        provider=lab,
+        title="鞋类邻苯二甲酸酯检测",
+        description="依据 REACH 法规检测鞋材、童鞋中的邻苯二甲酸酯增塑剂，出具检测报告。",
+        voucher_eligible=True,
+    )
+    make_resource(
+        provider=lab,
+        kind=ResourceKind.EXPERT,
+        title="制鞋胶粘工艺专家",
+        description="从事鞋底与帮面粘合工艺研究，解决开胶问题。",
+        detail={"person_name": "陈工"},
+    )
+    enterprise = make_org(kind=OrgKind.ENTERPRISE, name="温州小童鞋业有限公司", verified=True)
+    boss = enterprise.memberships.get().user
+
+    page.goto("/accounts/login/")
+    log_in(page, boss.mobile, PASSWORD)
+    page.goto("/demands/new/")
+    expect(page.locator("h1")).to_have_text("发布需求")
+    page.locator("select[name=type]").select_option("testing")
+    page.locator("input[name=title]").fill("出口童鞋要做邻苯检测")
+    page.locator("textarea[name=description]").fill(
+        "我们的童鞋要出口欧洲，客户要求提供邻苯二甲酸酯检测报告，想找本地能做的机构。"
+    )
+    live = page.locator("#live-matches")
+    expect(live).to_contain_text("鞋类邻苯二甲酸酯检测")
+    expect(live).to_contain_text("可用创新券")
+    page.locator("input[name=deadline]").fill("2099-12-31")
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot("journey-5a-demand-live-matches")
+    page.get_by_role("button", name="提交审核").click()
+    expect(page).to_have_url(re.compile(r"/demands/\d+/$"))
+    pk = re.search(r"/demands/(\d+)/$", page.url).group(1)
+    expect(page.locator(".at-page-head [data-status]").first).to_have_text("待审核")
+
+    # The operator publishes it from the review queue.
+    page.context.clear_cookies()
+    operator = make_user(role=Role.OPERATOR, password=OPERATOR_PASSWORD)
+    page.goto("/accounts/login/")
+    log_in(page, operator.mobile, OPERATOR_PASSWORD)
+    page.goto("/demands/review/")
+    expect(page.locator("body")).to_contain_text("出口童鞋要做邻苯检测")
+    page.get_by_role("button", name="审核发布").click()
+    expect(page.get_by_role("alert").filter(has_text="已审核发布")).to_be_visible()
+
+    # The enterprise proposes a docking to the lab straight from the match list.
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    log_in(page, boss.mobile, PASSWORD)
+    page.goto(f"/demands/{pk}/")
+    match = (
+        page.locator("#match-title")
+        .locator("xpath=ancestor::section")
+        .locator("li")
+        .filter(has_text="鞋类邻苯二甲酸酯检测")
+    )
+    match.get_by_role("button", name="发起对接").click()
+    expect(page).to_have_url(re.compile(r"/demands/dockings/\d+/$"))
+    expect(page.locator(".at-page-head [data-status]").first).to_have_text("待服务方响应")
+
+    # The lab accepts, records a meeting and the signed contract.
+    docking_url = page.url
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    log_in(page, lab.memberships.get().user.mobile, PASSWORD)
+    page.goto(docking_url)
+    page.get_by_role("button", name="接受对接").click()
+    expect(page.locator(".at-page-head [data-status]").first).to_have_text("对接中")
+    page.locator("select[name=kind]").select_option("meeting")
+    page.locator("textarea[name=text]").fill("约定下周送样 3 双，检测 8 项邻苯。")
+    page.locator("input[name=meeting_at]").fill("2026-11-20T10:00")
+    page.locator("input[name=location]").fill("鹿城区检测中心")
+    page.get_by_role("button", name="添加记录").click()
+    expect(page.locator(".at-timeline")).to_contain_text("约定下周送样")
+    page.locator("#sign-amount").fill("4800")
+    page.get_by_role("button", name="登记签约").click()
+    expect(page.locator(".at-page-head [data-status]").first).to_have_text("已签约")
+    screenshot("journey-5b-docking-timeline")

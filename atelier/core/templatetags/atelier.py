@@ -13,6 +13,16 @@ STATUS_CLASSES = {
     "declined": "text-bg-secondary",
     "revoked": "text-bg-secondary",
     "suspended": "text-bg-dark",
+    "docking": "text-bg-primary",
+    "resolved": "text-bg-success",
+    "closed": "text-bg-secondary",
+    "expired": "text-bg-light",
+    "interested": "text-bg-info",
+    "proposed": "text-bg-warning",
+    "active": "text-bg-primary",
+    "won": "text-bg-success",
+    "lost": "text-bg-secondary",
+    "cancelled": "text-bg-secondary",
 }
 
 
@@ -37,3 +47,21 @@ def verb_label(verb: str) -> str:
 @register.filter
 def state_label(value: str, workflow):
     return workflow.state_label(value) if value else "—"
+
+
+@register.filter
+def yuan(value, places: int = 2) -> str:
+    """A money amount in yuan for display: thousands separators, fixed decimals, never a float
+    on the way ("9163683.5" → "9,163,683.50"). Empty for None. Integers of fen go through
+    Decimal(fen) / 100 before they get here."""
+    from decimal import Decimal, InvalidOperation
+
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    places = int(places)
+    quantum = Decimal(1).scaleb(-places)
+    return f"{amount.quantize(quantum):,.{places}f}"

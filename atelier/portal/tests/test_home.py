@@ -27,7 +27,7 @@ class TestHome:
 
     def test_it_marks_unbuilt_modules_coming_soon(self, client):
         html = client.get(reverse("portal:home")).content.decode()
-        for slug in ["demands", "vouchers", "services", "cockpit", "labs", "ip"]:
+        for slug in ["vouchers", "services", "cockpit", "labs", "ip"]:
             assert reverse("portal:soon", args=[slug]) in html
         assert reverse("portal:soon", args=["resources"]) not in html  # built: links to it
         assert reverse("catalog:list") in html
@@ -99,13 +99,14 @@ class TestHome:
 
 class TestNavigation:
     def test_it_marks_the_current_item_active(self, client):
-        r = client.get(reverse("portal:soon", args=["demands"]))
+        r = client.get(reverse("portal:soon", args=["vouchers"]))
         items = {item["label"]: item for item in r.context["nav_items"]}
         assert [str(label) for label in items] == NAV_LABELS
-        assert items["需求大厅"]["active"] and items["需求大厅"]["soon"]
-        assert items["需求大厅"]["url"] == "/soon/demands/"
-        # The resource library is built: the menu links to it, not to a coming-soon page.
+        assert items["创新券"]["active"] and items["创新券"]["soon"]
+        assert items["创新券"]["url"] == "/soon/vouchers/"
+        # The resource library and the demand hall are built: the menu links to them.
         assert not items["资源库"]["soon"] and items["资源库"]["url"] == reverse("catalog:list")
+        assert not items["需求大厅"]["soon"] and items["需求大厅"]["url"] == reverse("demands:list")
         assert not items["首页"]["active"] and not items["首页"]["soon"]
         assert items["我的工作台"]["url"] == reverse("portal:workspace")
 
