@@ -12,7 +12,8 @@ Two halves:
   username and by credit code: a second run creates nothing and writes no audit entry.
 
 The resource library (≈ 440 listings per batch, owned by the verified institutions) is generated
-and loaded by atelier.demo.library, from its own random stream, after the organisations.
+and loaded by atelier.demo.library, from its own random stream, after the organisations; the
+demand hall (brokers, ≈ 40 demands per batch with their dockings) by atelier.demo.demands, last.
 
 Public institutions named in the seed documents (../shared/seeds/: 000 the Lucheng shoe complex,
 004 the Ouhai eyewear complex) keep their names; every enterprise and every service company is
@@ -37,7 +38,7 @@ from atelier.accounts.models import Role, User
 from atelier.core import codes
 from atelier.core.models import District, EnterpriseTag, Industry, Notification
 from atelier.core.validators import USCC_CHARSET, org_code_check_char, uscc_check_char
-from atelier.demo import library
+from atelier.demo import demands, library
 from atelier.orgs import actions as org_actions
 from atelier.orgs.models import Membership, Organization, OrgKind, OrgStatus, SizeBand
 
@@ -610,6 +611,8 @@ class LoadResult:
     orgs_created: int = 0
     memberships_created: int = 0
     resources_created: dict[str, int] = field(default_factory=dict)  # by kind
+    demands_created: dict[str, int] = field(default_factory=dict)  # by status
+    dockings_created: dict[str, int] = field(default_factory=dict)  # by status
     seconds: float = 0.0
     accounts: list[AccountSpec] = field(default_factory=list)
 
@@ -620,6 +623,7 @@ class LoadResult:
             or self.orgs_created
             or self.memberships_created
             or sum(self.resources_created.values())
+            or sum(self.demands_created.values())
         )
 
 
@@ -745,6 +749,17 @@ class _Loader:
         )
         self.result.resources_created = dict(loader.run(progress))
 
+    def demand_hall(self) -> None:
+        loader = demands.DemandLoader(
+            demands.generate(self.data), user=self.user, account=self.account
+        )
+        progress = (
+            (lambda done, total: self.progress("需求", done, total)) if self.progress else None
+        )
+        counts = loader.run(progress)
+        self.result.demands_created = dict(counts.demands)
+        self.result.dockings_created = dict(counts.dockings)
+
     def run(self) -> LoadResult:
         started = time.perf_counter()
         created: list[Organization] = []
@@ -761,6 +776,8 @@ class _Loader:
             for org_name, inviter, invitee in INVITED:
                 self.invite(org_name, inviter, invitee)
             self.resources()
+        # Outside the transaction: each demand action commits at its back-dated moment.
+        self.demand_hall()
         _mark_handled_read(created, self.invitees)
         self.result.seconds = time.perf_counter() - started
         return self.result

@@ -74,7 +74,9 @@ class Command(BaseCommand):
         result = data.load(scale=scale, progress=progress)
         resources = sum(result.resources_created.values())
         created = (
-            f"新增 {result.orgs_created} 个机构、{result.users_created} 个用户、{resources} 条资源"
+            f"新增 {result.orgs_created} 个机构、{result.users_created} 个用户、"
+            f"{resources} 条资源、{sum(result.demands_created.values())} 条需求、"
+            f"{sum(result.dockings_created.values())} 个对接"
         )
         if not result.created_anything:
             created = "数据已是最新，未作改动"
