@@ -12,6 +12,7 @@ it moves nothing. The default weights keep text relevance dominant: the business
 ties among good answers; they do not lift a poor answer over a good one.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import median
@@ -96,11 +97,25 @@ class Context:
     kinds: list[str] | None = None
 
 
+STANDARD_TERM = re.compile(r"^(gb|gbt|gbz|qbt|fzt|hgt|sjt|iso|en|astm)(\d[\d.\-]*)$")
+
+
 def display_terms(terms) -> list[str]:
     """Matched terms as a person reads them: search-mode segmentation also yields the pieces of
-    a long word (邻苯二甲酸酯 → 二甲, 甲酸, 酯); show the whole words only."""
+    a long word (邻苯二甲酸酯 → 二甲, 甲酸, 酯), so show whole words only; standard numbers as
+    written ("gbt3903.6" → "GB/T 3903.6")."""
     unique = [t for t in dict.fromkeys(terms) if t and not t.startswith("~")]
-    return [t for t in unique if not any(t != o and t in o for o in unique) and len(t) > 1]
+    out = []
+    for t in unique:
+        if len(t) < 2 or any(t != o and t in o for o in unique):
+            continue
+        m = STANDARD_TERM.match(t)
+        if m:
+            family = m.group(1).upper()
+            family = family[:-1] + "/T" if family.endswith("T") and len(family) == 3 else family
+            t = f"{family} {m.group(2)}"
+        out.append(t)
+    return out
 
 
 def provider_quality(provider_ids) -> dict[int, tuple[float, str]]:
@@ -276,8 +291,11 @@ def opportunities(provider, *, limit=20) -> list[tuple[Demand, float, list[str]]
         text = demand.matching_text()
         sims = vectors.similarity(semantic.encode_query(text), own_ids)
         semantic_part = calibrate(max(sims.values())) if sims else 0.0
-        terms = [t for t in dict.fromkeys(analysis.query_terms(text)) if t in vocabulary]
-        lexical_part = min(len(terms) / 4, 1.0)
+        terms = [
+            t for t in display_terms(t for t in analysis.query_terms(text) if t in vocabulary)
+            if not t.isdigit()
+        ]  # fmt: skip
+        lexical_part = min(len(terms) / 6, 1.0)
         score = 0.6 * semantic_part + 0.4 * lexical_part
         if score >= 0.25:
             results.append((demand, score, terms))

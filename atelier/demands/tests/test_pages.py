@@ -324,3 +324,10 @@ def test_opportunities_for_a_provider(client, library):
     page = client.get(reverse("demands:opportunities")).content.decode()
     assert demand.title in page
     assert page.find(demand.title) < page.find(unrelated.title) or unrelated.title not in page
+
+
+def test_matched_terms_read_as_words_and_standard_numbers():
+    from ..matching import display_terms
+
+    shown = display_terms(["gbt3903.6", "邻苯二甲酸酯", "二甲", "酯", "~12", "gb30585", "iso17075"])
+    assert shown == ["GB/T 3903.6", "邻苯二甲酸酯", "GB 30585", "ISO 17075"]
