@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "atelier.catalog",
     "atelier.search",
     "atelier.demands",
+    "atelier.vouchers",
     "atelier.portal",
     "atelier.demo",
     "django.contrib.admin",
