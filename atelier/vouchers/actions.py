@@ -19,7 +19,7 @@ from atelier.core.uploads import validate_document
 from atelier.core.workflow import Transition, Workflow
 from atelier.orgs.models import Membership, Organization, OrgKind, OrgStatus
 
-from . import ledger
+from . import ledger, risk
 from .models import (
     Application,
     ApplicationStatus,
@@ -308,6 +308,7 @@ def eligibility(programme: Programme, enterprise: Organization, amount_fen: int,
     check("rules", rules is not None, _("项目规则已发布"))
     check("verified", enterprise.status == OrgStatus.VERIFIED, _("企业已通过实名认证"))
     check("kind", enterprise.kind == OrgKind.ENTERPRISE, _("申领主体为企业"))
+    check("blacklist", not risk.is_blacklisted(enterprise, on=today), _("未被列入创新券黑名单"))
     in_area = programme.district_id is None or enterprise.district_id == programme.district_id
     check(
         "area",
@@ -380,7 +381,7 @@ def application_approve(actor, application: Application, *, note: str = "") -> V
         checks = eligibility(programme, application.enterprise, application.amount_fen)
         failed = [
             c["text"] for c in checks
-            if not c["ok"] and c["code"] in ("holding_cap", "yearly_cap", "verified")
+            if not c["ok"] and c["code"] in ("holding_cap", "yearly_cap", "verified", "blacklist")
         ]  # fmt: skip
         if failed:
             raise ActionError(
@@ -432,6 +433,8 @@ def reserve(
             programme=programme, provider=provider, status=EnrolmentStatus.ACCEPTED
         ).exists():
             raise ActionError(_("该服务机构未入库本项目，不能使用创新券。"), code="not_enrolled")
+        risk.ensure_not_blacklisted(provider, on=today)
+        risk.ensure_not_blacklisted(voucher.enterprise, on=today)
         if provider.pk == voucher.enterprise_id:
             raise ActionError(_("不能向本企业购买服务。"), code="self_dealing")
         allowed = programme.category_list()

@@ -6,4 +6,4 @@ class VouchersConfig(AppConfig):
     verbose_name = "创新券"
 
     def ready(self):
-        from . import actions  # noqa: F401  (registers the workflow verbs)
+        from . import actions, spotchecks  # noqa: F401  (register the workflow verbs)
