@@ -189,13 +189,22 @@ def check(programme: Programme | None = None) -> list[str]:
             problems.append(f"programme {p.pk}: row {p.unallocated_fen} ≠ ledger {b.unallocated}")
         if min(b.unallocated, b.available, b.reserved, b.spent) < 0:
             problems.append(f"programme {p.pk}: negative bucket {b}")
-        for v in Voucher.objects.filter(programme=p):
-            vb = balances(voucher=v)
-            row = (v.granted_fen, v.available_fen, v.reserved_fen, v.spent_fen)
-            if row != (vb.granted, vb.available, vb.reserved, vb.spent):
-                problems.append(f"voucher {v.code}: row {row} ≠ ledger {vb}")
-            if min(vb.available, vb.reserved, vb.spent) < 0:
-                problems.append(f"voucher {v.code}: negative bucket {vb}")
+        sums = {
+            row["voucher"]: row
+            for row in LedgerEntry.objects.filter(programme=p, voucher__isnull=False)
+            .values("voucher")
+            .annotate(**{b: Sum(f"d_{b}") for b in ("granted", "available", "reserved", "spent")})
+        }
+        rows = Voucher.objects.filter(programme=p).values_list(
+            "pk", "code", "granted_fen", "available_fen", "reserved_fen", "spent_fen"
+        )
+        for pk, code, *row in rows:
+            vb = sums.get(pk, {})
+            figures = tuple(vb.get(b) or 0 for b in ("granted", "available", "reserved", "spent"))
+            if tuple(row) != figures:
+                problems.append(f"voucher {code}: row {tuple(row)} ≠ ledger {figures}")
+            if min(figures[1:]) < 0:
+                problems.append(f"voucher {code}: negative bucket {figures}")
     bad = Voucher.objects.filter(
         ~Q(granted_fen=F("available_fen") + F("reserved_fen") + F("spent_fen"))
     )

@@ -492,6 +492,23 @@ class LedgerEntry(models.Model):
         indexes = [
             models.Index(fields=["programme", "kind"]),
             models.Index(fields=["enterprise", "year"]),
+            # Covering indexes of the statistics (migration 0002, docs/benchmarks.md).
+            models.Index(
+                fields=[
+                    "enterprise",
+                    "year",
+                    "provider",
+                    "kind",
+                    "d_granted",
+                    "d_reserved",
+                    "d_spent",
+                    "d_paid",
+                ],
+                name="ledger_stats_enterprise",
+            ),  # fmt: skip
+            models.Index(
+                fields=["kind", "year", "enterprise", "provider"], name="ledger_stats_kind"
+            ),
         ]
         constraints = [
             # Every row keeps granted = available + reserved + spent, and budget = unallocated +
@@ -518,3 +535,6 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("ledger entries are append-only")
+
+
+from .models_risk import *  # noqa: E402, F403  (party register, spot checks, blacklist)

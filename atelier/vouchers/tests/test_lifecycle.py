@@ -273,3 +273,17 @@ def test_ledger_rows_are_append_only():
         entry.save()
     with pytest.raises(ValueError):
         entry.delete()
+
+
+def test_check_notices_running_figures_that_disagree_with_the_ledger():
+    from django.db.models import F
+
+    programme = make_programme()
+    voucher = issued_voucher(programme)
+    assert ledger.check() == []
+    # Someone edits the row behind the ledger's back (the row's own constraint still holds).
+    Voucher.objects.filter(pk=voucher.pk).update(
+        granted_fen=F("granted_fen") + 100, available_fen=F("available_fen") + 100
+    )
+    problems = ledger.check(programme)
+    assert len(problems) == 1 and voucher.code in problems[0]

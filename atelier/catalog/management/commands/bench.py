@@ -6,6 +6,7 @@
   `demands.matching.match_text`) and for a plain BM25 baseline.
 - `match --rows N`: latency of `match_text` at N resources (atelier/catalog/benchmarks.py).
 - `search --rows N`: see atelier/catalog/benchmarks.py.
+- `vouchers --rows N`: the voucher statistics at N ledger rows (atelier/vouchers/benchmarks.py).
 """
 
 import io
@@ -104,6 +105,12 @@ class Command(BaseCommand):
             help="需求文本（JSON lines，取 text 字段；默认 ../shared/eval/queries_dev.jsonl）",
         )
 
+        vouchers = sub.add_parser("vouchers", help="创新券统计性能（各分组的查询耗时）")
+        vouchers.add_argument("--rows", type=int, default=100_000)
+        vouchers.add_argument("--seed", type=int, default=20225)
+        vouchers.add_argument("--repeat", type=int, default=3)
+        vouchers.add_argument("--keep", action="store_true", help="保留 SQLite 基准库以便分析")
+
     def emit(self, data: dict) -> None:
         self.stdout.write(json.dumps(data, ensure_ascii=False))
 
@@ -121,6 +128,17 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 corpus=options["corpus"],
                 demands=options["demands"],
+            ):
+                self.emit(line)
+            return
+        if bench == "vouchers":
+            from atelier.vouchers.benchmarks import run_vouchers_bench
+
+            for line in run_vouchers_bench(
+                rows=options["rows"],
+                seed=options["seed"],
+                repeat=options["repeat"],
+                keep=options["keep"],
             ):
                 self.emit(line)
             return
