@@ -13,6 +13,7 @@ urlpatterns = [
     path("orgs/", include("atelier.orgs.urls")),
     path("resources/", include("atelier.catalog.urls")),
     path("demands/", include("atelier.demands.urls")),
+    path("vouchers/", include("atelier.vouchers.urls")),
     path("core/", include("atelier.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

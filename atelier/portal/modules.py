@@ -221,7 +221,11 @@ MEMBER_UPCOMING = [
         url_name="demands:mine",
     ),
     Upcoming(
-        _("申领创新券"), "ticket-perforated", _("在线申领创新券，购买服务时抵扣。"), "vouchers"
+        _("申领创新券"),
+        "ticket-perforated",
+        _("在线申领创新券，购买服务时抵扣。"),
+        "vouchers",
+        url_name="vouchers:mine",
     ),
     Upcoming(_("我的订单与预约"), "calendar-check", _("服务订单进度与仪器预约。"), "services"),
 ]
@@ -241,7 +245,13 @@ PROVIDER_UPCOMING = [
         url_name="demands:opportunities",
     ),
     Upcoming(_("订单处理"), "inboxes", _("接单、报价、交付与检测报告上传。"), "services"),
-    Upcoming(_("创新券兑付"), "cash-coin", _("为使用创新券的订单申请兑付。"), "vouchers"),
+    Upcoming(
+        _("创新券兑付"),
+        "cash-coin",
+        _("为使用创新券的订单申请兑付。"),
+        "vouchers",
+        url_name="vouchers:provider",
+    ),
 ]
 ROLE_UPCOMING = {
     "expert": [
@@ -295,16 +305,46 @@ ROLE_UPCOMING = {
         Upcoming(_("指标报送"), "graph-up-arrow", _("按考核要求报送建设指标。"), "cockpit"),
     ],
     "reviewer": [
-        Upcoming(_("创新券申领审核"), "ticket-perforated", _("审核本区县企业的申领。"), "vouchers"),
-        Upcoming(_("兑付审核"), "receipt", _("核验服务订单并审核兑付申请。"), "vouchers"),
+        Upcoming(
+            _("创新券申领审核"),
+            "ticket-perforated",
+            _("审核本区县企业的申领。"),
+            "vouchers",
+            url_name="vouchers:review",
+        ),
+        Upcoming(
+            _("兑付审核"),
+            "receipt",
+            _("核验服务订单并审核兑付申请。"),
+            "vouchers",
+            url_name="vouchers:review_claims",
+        ),
     ],
     "finance": [
-        Upcoming(_("创新券拨付审批"), "bank", _("审批已核验的兑付，安排资金拨付。"), "vouchers"),
-        Upcoming(_("资金台账"), "journal-text", _("创新券资金拨付台账与对账。"), "vouchers"),
+        Upcoming(
+            _("创新券拨付审批"),
+            "bank",
+            _("审批已核验的兑付，安排资金拨付。"),
+            "vouchers",
+            url_name="vouchers:finance",
+        ),
+        Upcoming(
+            _("资金台账"),
+            "journal-text",
+            _("创新券资金拨付台账与对账。"),
+            "vouchers",
+            url_name="vouchers:ledger",
+        ),
         Upcoming(_("使用统计"), "bar-chart-line", _("按区县、行业查看创新券使用情况。"), "cockpit"),
     ],
     "auditor": [
-        Upcoming(_("抽查"), "search", _("随机抽取订单与兑付记录进行核查。"), "vouchers"),
+        Upcoming(
+            _("抽查"),
+            "search",
+            _("随机抽取订单与兑付记录进行核查。"),
+            "vouchers",
+            url_name="vouchers:claims",
+        ),
         Upcoming(_("数据驾驶舱"), "bar-chart-line", _("查看平台运行与考核指标。"), "cockpit"),
     ],
     "sysadmin": [

@@ -27,10 +27,11 @@ class TestHome:
 
     def test_it_marks_unbuilt_modules_coming_soon(self, client):
         html = client.get(reverse("portal:home")).content.decode()
-        for slug in ["vouchers", "services", "cockpit", "labs", "ip"]:
+        for slug in ["services", "cockpit", "labs", "ip"]:
             assert reverse("portal:soon", args=[slug]) in html
-        assert reverse("portal:soon", args=["resources"]) not in html  # built: links to it
-        assert reverse("catalog:list") in html
+        for slug in ["resources", "vouchers"]:  # built: links to them
+            assert reverse("portal:soon", args=[slug]) not in html
+        assert reverse("catalog:list") in html and reverse("vouchers:list") in html
         assert "即将上线" in html
         for title in [
             "检测分析",
@@ -99,14 +100,15 @@ class TestHome:
 
 class TestNavigation:
     def test_it_marks_the_current_item_active(self, client):
-        r = client.get(reverse("portal:soon", args=["vouchers"]))
+        r = client.get(reverse("portal:soon", args=["services"]))
         items = {item["label"]: item for item in r.context["nav_items"]}
         assert [str(label) for label in items] == NAV_LABELS
-        assert items["创新券"]["active"] and items["创新券"]["soon"]
-        assert items["创新券"]["url"] == "/soon/vouchers/"
+        assert items["服务与预约"]["active"] and items["服务与预约"]["soon"]
+        assert items["服务与预约"]["url"] == "/soon/services/"
         # The resource library and the demand hall are built: the menu links to them.
         assert not items["资源库"]["soon"] and items["资源库"]["url"] == reverse("catalog:list")
         assert not items["需求大厅"]["soon"] and items["需求大厅"]["url"] == reverse("demands:list")
+        assert not items["创新券"]["soon"] and items["创新券"]["url"] == reverse("vouchers:list")
         assert not items["首页"]["active"] and not items["首页"]["soon"]
         assert items["我的工作台"]["url"] == reverse("portal:workspace")
 

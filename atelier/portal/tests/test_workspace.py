@@ -225,8 +225,10 @@ class TestResourcePanels:
         assert not card.soon and card.url == reverse("catalog:list")
         start = html.index(f'<a class="at-cap" href="{reverse("catalog:list")}">')
         assert "即将上线" not in html[start : html.index("</a>", start)]
-        soon = next(c for c in r.context["upcoming"] if str(c.title) == "申领创新券")
+        soon = next(c for c in r.context["upcoming"] if str(c.title) == "我的订单与预约")
         assert soon.soon
+        vouchers = next(c for c in r.context["upcoming"] if str(c.title) == "申领创新券")
+        assert not vouchers.soon and vouchers.url == reverse("vouchers:mine")
 
     def test_provider_card_links_to_the_create_page(self, client):
         user = make_user(Role.MEMBER)
