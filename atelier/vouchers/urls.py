@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_claims, views_finance, views_review
+from . import views, views_claims, views_finance, views_notice, views_review, views_stats
 
 app_name = "vouchers"
 
@@ -43,4 +43,7 @@ urlpatterns = [
     path("finance/batches/<int:pk>/export.xlsx", views_finance.batch_xlsx, name="batch_xlsx"),
     path("finance/batches/<int:pk>/<slug:event>/", views_finance.batch_event, name="batch_event"),
     path("ledger/", views_finance.ledger_page, name="ledger"),
+    path("stats/", views_stats.stats_page, name="stats"),
+    path("stats/export.xlsx", views_stats.stats_xlsx, name="stats_xlsx"),
+    path("notice/", views_notice.notice, name="notice"),
 ]

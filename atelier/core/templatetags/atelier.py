@@ -65,3 +65,13 @@ def yuan(value, places: int = 2) -> str:
     places = int(places)
     quantum = Decimal(1).scaleb(-places)
     return f"{amount.quantize(quantum):,.{places}f}"
+
+
+@register.filter
+def fen(value) -> str:
+    """An integer amount of fen shown in yuan: 123456 → "1,234.56" (exact, no float)."""
+    from decimal import Decimal
+
+    if value is None or value == "":
+        return ""
+    return yuan(Decimal(int(value)) / 100)

@@ -23,3 +23,11 @@ def test_yuan_groups_thousands_and_keeps_two_places(value, shown):
 
 def test_yuan_with_other_places():
     assert yuan(Decimal("1234.567"), 0) == "1,235"
+
+
+def test_fen_shows_integer_fen_as_yuan():
+    from atelier.core.templatetags.atelier import fen
+
+    assert fen(123456) == "1,234.56"
+    assert fen(10) == "0.10"
+    assert fen(None) == ""
