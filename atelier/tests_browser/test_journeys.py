@@ -19,11 +19,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 OPERATOR_PASSWORD = "Op-journey-2026"
 
 
-def tiny_pdf() -> bytes:
+def tiny_pdf(title: str = "") -> bytes:
     from pypdf import PdfWriter
 
     writer = PdfWriter()
     writer.add_blank_page(200, 200)
+    if title:  # distinct content, distinct hash
+        writer.add_metadata({"/Title": title})
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()
@@ -332,3 +334,82 @@ def test_enterprise_posts_a_demand_sees_live_matches_and_docks(page: Page, scree
     page.get_by_role("button", name="登记签约").click()
     expect(page.locator(".at-page-head [data-status]").first).to_have_text("已签约")
     screenshot("journey-5b-docking-timeline")
+
+
+def test_voucher_applied_approved_used_claimed_and_noticed(page: Page, screenshot):
+    """An enterprise applies (the checks update as it types), the district reviewer approves, the
+    enterprise spends the voucher on an enrolled lab's service, the lab claims with its four
+    documents, the reviewer approves and the result appears on the public notice."""
+    from atelier.accounts.tests.factories import PASSWORD
+    from atelier.vouchers.models import Voucher, VoucherUse
+    from atelier.vouchers.tests.factories import enrolled_provider, make_enterprise, make_programme
+
+    programme = make_programme(budget="500000", name="鹿城区 2026 年第一批科技创新券")
+    lab = enrolled_provider(programme, name="温州鞋材检测中心")
+    enterprise = make_enterprise(name="温州小童鞋业有限公司")
+    boss = enterprise.memberships.get().user
+    reviewer_password = "Rv-journey-2026"
+    reviewer = make_user(role=Role.REVIEWER, district="330302", password=reviewer_password)
+
+    page.goto("/accounts/login/")
+    log_in(page, boss.mobile, PASSWORD)
+    page.goto(f"/vouchers/programmes/{programme.pk}/apply/")
+    page.locator("#id_amount").fill("60000")
+    checks = page.locator("#apply-checks")
+    expect(checks).to_contain_text("不超过 50,000.00 元")  # above the holding cap: a ✗ with why
+    page.locator("#id_amount").fill("20000")
+    page.locator("textarea[name=purpose]").fill("童鞋邻苯检测与鞋底耐磨检测")
+    expect(checks).not_to_contain_text("60000")
+    screenshot("journey-6a-voucher-apply")
+    page.get_by_role("button", name="提交申领").click()
+    expect(page.get_by_role("alert").first).to_be_visible()
+
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    log_in(page, reviewer.mobile, reviewer_password)
+    page.goto("/vouchers/review/")
+    expect(page.locator("body")).to_contain_text("温州小童鞋业有限公司")
+    page.get_by_role("button", name="批准发券").first.click()
+    expect(page.get_by_role("alert").first).to_be_visible()
+    voucher = Voucher.objects.get(enterprise=enterprise)
+
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    log_in(page, boss.mobile, PASSWORD)
+    page.goto(f"/vouchers/v/{voucher.pk}/")
+    page.locator("#id_provider").select_option(str(lab.pk))
+    page.locator("#id_service").fill("童鞋邻苯二甲酸酯检测")
+    page.locator("#id_price").fill("16000")
+    expect(page.locator("#quote")).to_contain_text("13,000.00")
+    page.get_by_role("button", name="预占额度").click()
+    use = VoucherUse.objects.get(voucher=voucher)
+    page.goto(f"/vouchers/v/{voucher.pk}/")
+    page.locator(f"#use-{use.pk}").get_by_role("button", name="确认服务已完成").click()
+    expect(page.locator(f"#use-{use.pk}")).to_contain_text("服务已确认")
+
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    log_in(page, lab.memberships.get().user.mobile, PASSWORD)
+    page.goto(f"/vouchers/uses/{use.pk}/claim/")
+    page.locator("#id_invoice_no").fill("33020011")
+    for i, kind in enumerate(("contract", "invoice", "payment", "report")):
+        page.locator(f"#id_{kind}").set_input_files(
+            files=[{"name": f"{kind}.pdf", "mimeType": "application/pdf",
+                    "buffer": tiny_pdf(title=f"{kind}-{i}")}]
+        )  # fmt: skip
+    page.locator("#claim-submit").click()
+    expect(page.locator("body")).to_contain_text("33020011")
+    claim = VoucherUse.objects.get(pk=use.pk).claim
+
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    log_in(page, reviewer.mobile, reviewer_password)
+    page.goto(f"/vouchers/claims/{claim.pk}/")
+    page.get_by_role("button", name="提交审核结果").click()
+    expect(page.locator("body")).to_contain_text("公示")
+
+    page.context.clear_cookies()
+    page.goto("/vouchers/notice/")
+    expect(page.locator("table")).to_contain_text("温州小童鞋业有限公司")
+    expect(page.locator("table")).to_contain_text("13,000.00")
+    screenshot("journey-6b-voucher-notice")

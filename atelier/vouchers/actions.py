@@ -288,12 +288,16 @@ def _granted_this_year(enterprise_id: int, programme: Programme) -> int:
     )
 
 
+def money(fen: int) -> str:
+    """Fen as yuan in a message: 5000000 → "50,000.00"."""
+    return f"{fen_to_yuan(fen):,.2f}"
+
+
 def eligibility(programme: Programme, enterprise: Organization, amount_fen: int, today=None):
     """The automatic checks, each {"code", "ok", "text"}; an application goes in only when all
     pass. Shown to the applicant and to the reviewer."""
     today = today or timezone.localdate()
     rules = programme.rules()
-    y = fen_to_yuan
     checks = []
 
     def check(code, ok, text):
@@ -328,14 +332,14 @@ def eligibility(programme: Programme, enterprise: Organization, amount_fen: int,
             "holding_cap",
             held + amount_fen <= rules.holding_cap_fen,
             _("持有额度（现有 %(h)s 元 + 本次 %(a)s 元）不超过 %(c)s 元")
-            % {"h": y(held), "a": y(amount_fen), "c": y(rules.holding_cap_fen)},
+            % {"h": money(held), "a": money(amount_fen), "c": money(rules.holding_cap_fen)},
         )
         year = _granted_this_year(enterprise.pk, programme)
         check(
             "yearly_cap",
             year + amount_fen <= rules.yearly_cap_fen,
             _("本年度已获 %(g)s 元，加本次不超过年度上限 %(c)s 元")
-            % {"g": y(year), "c": y(rules.yearly_cap_fen)},
+            % {"g": money(year), "c": money(rules.yearly_cap_fen)},
         )
     pending = Application.objects.filter(
         programme=programme, enterprise=enterprise, status=A.SUBMITTED

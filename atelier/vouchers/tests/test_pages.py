@@ -210,7 +210,7 @@ class TestEnterprise:
         )
         html = r.content.decode()
         assert r.status_code == 200 and "<html" not in html
-        assert 'data-ok="0"' in html and "不超过 50000.00 元" in html
+        assert 'data-ok="0"' in html and "不超过 50,000.00 元" in html
         r = client.post(
             url, {"enterprise": enterprise.pk, "amount": "20000"}, HTTP_HX_REQUEST="true"
         )
@@ -226,7 +226,7 @@ class TestEnterprise:
         )
         html = r.content.decode()
         assert r.status_code == 400
-        assert "不符合申领条件" in html and "不超过 50000.00 元" in html
+        assert "不符合申领条件" in html and "不超过 50,000.00 元" in html
         assert not Application.objects.filter(enterprise=enterprise).exists()
 
     def test_apply_within_the_caps_goes_to_review(self, client, world):
