@@ -156,16 +156,16 @@ def _distance(resource: Resource, district: str | None) -> tuple[float, str] | N
     if not district:
         return None
     if resource.district_id == district:
-        return 1.0, _("同区县（%(d)s）") % {"d": resource.district.name}
+        return 1.0, _("同区县（%(d)s）") % {"d": resource.district.label}
     if resource.district_id == OUTSIDE_CODE:
         return 0.2, _("温州市外")
-    return 0.6, _("温州市内（%(d)s）") % {"d": resource.district.name}
+    return 0.6, _("温州市内（%(d)s）") % {"d": resource.district.label}
 
 
 def _industry(resource: Resource, industry: str | None) -> tuple[float, str] | None:
     if not industry:
         return None
-    codes = {c.code: c.name for c in resource.clusters.all()}
+    codes = {c.code: c.label for c in resource.clusters.all()}
     if industry in codes:
         return 1.0, _("行业契合（%(c)s）") % {"c": codes[industry]}
     if codes.keys() & {"general", "supporting"}:

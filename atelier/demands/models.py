@@ -200,7 +200,10 @@ class Demand(models.Model):
             return str(_("%(low)s 元以上")) % {"low": f"{self.budget_min:,.0f}"}
         if self.budget_min is None:
             return str(_("%(high)s 元以内")) % {"high": f"{self.budget_max:,.0f}"}
-        return f"{self.budget_min:,.0f} – {self.budget_max:,.0f} 元"
+        return str(_("%(low)s – %(high)s 元")) % {
+            "low": f"{self.budget_min:,.0f}",
+            "high": f"{self.budget_max:,.0f}",
+        }
 
 
 class DemandAttachment(models.Model):

@@ -216,5 +216,5 @@ def enterprise_label(user, demand: Demand) -> str:
     if sees_identity(user, demand):
         return demand.enterprise.name
     if demand.cluster_id:
-        return _("匿名企业（%(cluster)s）") % {"cluster": demand.cluster.name}
+        return _("匿名企业（%(cluster)s）") % {"cluster": demand.cluster.label}
     return _("匿名企业")

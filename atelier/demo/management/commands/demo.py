@@ -78,6 +78,11 @@ class Command(BaseCommand):
             f"{resources} 条资源、{sum(result.demands_created.values())} 条需求、"
             f"{sum(result.dockings_created.values())} 个对接"
         )
+        if result.vouchers:
+            created += (
+                f"、{result.vouchers.programmes} 个创新券项目、{result.vouchers.vouchers} 张创新券"
+                f"（{result.vouchers.ledger_rows} 条台账分录）"
+            )
         if not result.created_anything:
             created = "数据已是最新，未作改动"
         prefix = "\r" if tty else ""
