@@ -442,9 +442,11 @@ def reserve(
         if provider.pk == voucher.enterprise_id:
             raise ActionError(_("不能向本企业购买服务。"), code="self_dealing")
         allowed = programme.category_list()
-        if allowed and category and category not in allowed:
+        if allowed and not category and resource is not None:
+            category = resource.category
+        if allowed and category not in allowed:
             raise ActionError(
-                _("服务类别“%(c)s”不在本项目支持范围内。") % {"c": category},
+                _("服务类别“%(c)s”不在本项目支持范围内。") % {"c": category or _("未填写")},
                 code="category_not_allowed",
             )
         rules = programme.rules()

@@ -192,8 +192,15 @@ class ReserveForm(BootstrapFormMixin, forms.Form):
 
     half_fields = ("price", "contract_no")
 
-    def __init__(self, *args, providers, **kwargs):
+    category = forms.ChoiceField(label=_("服务类别"), required=False)
+
+    def __init__(self, *args, providers, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
+        if categories:  # the programme limits the service categories: the user picks one
+            self.fields["category"].choices = [("", _("请选择"))] + [(c, c) for c in categories]
+            self.fields["category"].required = True
+        else:
+            del self.fields["category"]
         self.fields["provider"].queryset = providers
         self.fields["provider"].empty_label = _("请选择")
         self.fields["price"].widget.attrs.update({"inputmode": "decimal", "step": "0.01"})

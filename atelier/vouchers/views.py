@@ -464,7 +464,9 @@ def _voucher_context(request, voucher: Voucher, reserve_form=None) -> dict:
     for use in uses:
         use.claim_obj = getattr(use, "claim", None)
     if reserve_form is None and can_use and active:
-        reserve_form = ReserveForm(providers=_reserve_providers(voucher))
+        reserve_form = ReserveForm(
+            providers=_reserve_providers(voucher), categories=voucher.programme.category_list()
+        )
     voucher.use_days, voucher.redeem_days = days_left(voucher.use_by), days_left(voucher.redeem_by)
     entries = list(voucher.ledger.select_related("actor").order_by("at", "pk"))
     for e in entries:
@@ -518,13 +520,18 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
     voucher = permissions.get_voucher_for_user(request.user, pk)
     if not (decision := permissions.can_use_voucher(request.user, voucher)):
         raise PermissionDenied(decision.reason)
-    form = ReserveForm(request.POST, providers=_reserve_providers(voucher))
+    form = ReserveForm(
+        request.POST,
+        providers=_reserve_providers(voucher),
+        categories=voucher.programme.category_list(),
+    )
     if form.is_valid():
         data = form.cleaned_data
         try:
             use = actions.reserve(
                 request.user, voucher, provider=data["provider"], price=data["price"],
                 service=data["service"], contract_no=data["contract_no"],
+                category=data.get("category", ""),
             )  # fmt: skip
         except (ValidationError, ActionError) as exc:
             apply_error(form, exc)

@@ -287,3 +287,20 @@ def test_check_notices_running_figures_that_disagree_with_the_ledger():
     )
     problems = ledger.check(programme)
     assert len(problems) == 1 and voucher.code in problems[0]
+
+
+def test_programme_categories_limit_what_a_voucher_buys():
+    programme = make_programme(categories="检测认证；工业设计")
+    provider = enrolled_provider(programme)
+    voucher = issued_voucher(programme)
+    boss = member_of(voucher.enterprise)
+    for category in ("", "广告推广"):
+        with pytest.raises(ActionError, match="不在本项目支持范围内"):
+            actions.reserve(
+                boss, voucher, provider=provider, price="1000", service="x", category=category
+            )
+    use = actions.reserve(
+        boss, voucher, provider=provider, price="1000", service="鞋底耐磨", category="检测认证"
+    )
+    assert use.amount_fen == 100_000
+    assert_ledger_sound()
