@@ -130,6 +130,8 @@ debian_packages() {
         ! dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q "ok installed"; then
         missing+=(fonts-noto-cjk)
     fi
+    # WeasyPrint (PDFs) loads Pango through cffi.
+    ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
     command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
     [ -x "$ATELIER_VENV/bin/python" ] || atelier_find_python >/dev/null || missing+=(python3 python3-venv)
     if [ ${#missing[@]} -eq 0 ]; then

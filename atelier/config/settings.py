@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "atelier.search",
     "atelier.demands",
     "atelier.vouchers",
+    "atelier.reports",
+    "atelier.orders",
     "atelier.portal",
     "atelier.demo",
     "django.contrib.admin",

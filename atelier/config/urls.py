@@ -14,6 +14,8 @@ urlpatterns = [
     path("resources/", include("atelier.catalog.urls")),
     path("demands/", include("atelier.demands.urls")),
     path("vouchers/", include("atelier.vouchers.urls")),
+    path("services/", include("atelier.orders.urls")),
+    path("reports/", include("atelier.reports.urls")),
     path("core/", include("atelier.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

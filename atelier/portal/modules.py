@@ -227,7 +227,13 @@ MEMBER_UPCOMING = [
         "vouchers",
         url_name="vouchers:mine",
     ),
-    Upcoming(_("我的订单与预约"), "calendar-check", _("服务订单进度与仪器预约。"), "services"),
+    Upcoming(
+        _("我的订单与预约"),
+        "calendar-check",
+        _("服务订单进度与仪器预约。"),
+        "services",
+        url_name="orders:mine",
+    ),
 ]
 PROVIDER_UPCOMING = [
     Upcoming(
@@ -244,7 +250,20 @@ PROVIDER_UPCOMING = [
         "demands",
         url_name="demands:opportunities",
     ),
-    Upcoming(_("订单处理"), "inboxes", _("接单、报价、交付与检测报告上传。"), "services"),
+    Upcoming(
+        _("仪器预约管理"),
+        "calendar-week",
+        _("审批预约，记录上机与爽约，查看机时与共享率。"),
+        "services",
+        url_name="orders:queue",
+    ),
+    Upcoming(
+        _("检测报告"),
+        "file-earmark-check",
+        _("出具带核验二维码的检测报告，任何人可在线核验真伪。"),
+        "services",
+        url_name="reports:list",
+    ),
     Upcoming(
         _("创新券兑付"),
         "cash-coin",

@@ -5,7 +5,7 @@ from atelier.portal.modules import MODULES
 
 pytestmark = pytest.mark.django_db
 
-SLUGS = ["services", "cockpit"]
+SLUGS = ["cockpit"]
 SLUGS += ["labs", "chain", "ip", "talent", "brain"]
 
 
@@ -26,7 +26,7 @@ class TestComingSoon:
         assert "页面不存在" in r.content.decode()
 
     def test_every_module_has_a_page(self):
-        assert sorted(MODULES) == sorted(SLUGS + ["resources", "demands", "vouchers"])
+        assert sorted(MODULES) == sorted(SLUGS + ["resources", "demands", "vouchers", "services"])
 
 
 def test_a_built_module_redirects_to_its_page(client):
@@ -34,3 +34,5 @@ def test_a_built_module_redirects_to_its_page(client):
     assert response.status_code == 302 and response["Location"] == reverse("catalog:list")
     response = client.get(reverse("portal:soon", args=["vouchers"]))
     assert response.status_code == 302 and response["Location"] == reverse("vouchers:list")
+    response = client.get(reverse("portal:soon", args=["services"]))
+    assert response.status_code == 302 and response["Location"] == reverse("orders:list")

@@ -27,9 +27,9 @@ class TestHome:
 
     def test_it_marks_unbuilt_modules_coming_soon(self, client):
         html = client.get(reverse("portal:home")).content.decode()
-        for slug in ["services", "cockpit", "labs", "ip"]:
+        for slug in ["cockpit", "labs", "ip"]:
             assert reverse("portal:soon", args=[slug]) in html
-        for slug in ["resources", "vouchers"]:  # built: links to them
+        for slug in ["resources", "vouchers", "services"]:  # built: links to them
             assert reverse("portal:soon", args=[slug]) not in html
         assert reverse("catalog:list") in html and reverse("vouchers:list") in html
         assert "即将上线" in html
@@ -100,11 +100,13 @@ class TestHome:
 
 class TestNavigation:
     def test_it_marks_the_current_item_active(self, client):
-        r = client.get(reverse("portal:soon", args=["services"]))
+        r = client.get(reverse("portal:soon", args=["cockpit"]))
         items = {item["label"]: item for item in r.context["nav_items"]}
         assert [str(label) for label in items] == NAV_LABELS
-        assert items["服务与预约"]["active"] and items["服务与预约"]["soon"]
-        assert items["服务与预约"]["url"] == "/soon/services/"
+        assert items["数据驾驶舱"]["active"] and items["数据驾驶舱"]["soon"]
+        assert items["数据驾驶舱"]["url"] == "/soon/cockpit/"
+        assert not items["服务与预约"]["soon"]
+        assert items["服务与预约"]["url"] == reverse("orders:list")
         # The resource library and the demand hall are built: the menu links to them.
         assert not items["资源库"]["soon"] and items["资源库"]["url"] == reverse("catalog:list")
         assert not items["需求大厅"]["soon"] and items["需求大厅"]["url"] == reverse("demands:list")

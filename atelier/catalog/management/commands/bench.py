@@ -7,6 +7,8 @@
 - `match --rows N`: latency of `match_text` at N resources (atelier/catalog/benchmarks.py).
 - `search --rows N`: see atelier/catalog/benchmarks.py.
 - `vouchers --rows N`: the voucher statistics at N ledger rows (atelier/vouchers/benchmarks.py).
+- `bookings --concurrency C`: C parallel overlapping bookings of one instrument slot
+  (atelier/orders/benchmarks.py).
 """
 
 import io
@@ -111,6 +113,9 @@ class Command(BaseCommand):
         vouchers.add_argument("--repeat", type=int, default=3)
         vouchers.add_argument("--keep", action="store_true", help="保留 SQLite 基准库以便分析")
 
+        bookings = sub.add_parser("bookings", help="并发预约同一仪器时段（数据库防重叠）")
+        bookings.add_argument("--concurrency", type=int, default=50)
+
     def emit(self, data: dict) -> None:
         self.stdout.write(json.dumps(data, ensure_ascii=False))
 
@@ -140,6 +145,12 @@ class Command(BaseCommand):
                 repeat=options["repeat"],
                 keep=options["keep"],
             ):
+                self.emit(line)
+            return
+        if bench == "bookings":
+            from atelier.orders.benchmarks import run_bookings_bench
+
+            for line in run_bookings_bench(concurrency=options["concurrency"]):
                 self.emit(line)
             return
         if bench == "search":

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OrdersConfig(AppConfig):
+    name = "atelier.orders"
+    verbose_name = "服务与预约"
