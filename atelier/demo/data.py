@@ -38,7 +38,7 @@ from atelier.accounts.models import Role, User
 from atelier.core import codes
 from atelier.core.models import District, EnterpriseTag, Industry, Notification
 from atelier.core.validators import USCC_CHARSET, org_code_check_char, uscc_check_char
-from atelier.demo import demands, library, vouchers
+from atelier.demo import bookings, demands, library, vouchers
 from atelier.orgs import actions as org_actions
 from atelier.orgs.models import Membership, Organization, OrgKind, OrgStatus, SizeBand
 
@@ -614,6 +614,7 @@ class LoadResult:
     demands_created: dict[str, int] = field(default_factory=dict)  # by status
     dockings_created: dict[str, int] = field(default_factory=dict)  # by status
     vouchers: vouchers.Counts | None = None  # what atelier.demo.vouchers created
+    bookings: bookings.Counts | None = None  # what atelier.demo.bookings created
     seconds: float = 0.0
     accounts: list[AccountSpec] = field(default_factory=list)
 
@@ -626,6 +627,7 @@ class LoadResult:
             or sum(self.resources_created.values())
             or sum(self.demands_created.values())
             or bool(self.vouchers)
+            or bool(self.bookings)
         )
 
 
@@ -781,6 +783,7 @@ class _Loader:
         # Outside the transaction: each demand action commits at its back-dated moment.
         self.demand_hall()
         self.result.vouchers = vouchers.load(self.data, account=self.account)
+        self.result.bookings = bookings.load(account=self.account)
         _mark_handled_read(created, self.invitees)
         self.result.seconds = time.perf_counter() - started
         return self.result

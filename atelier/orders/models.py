@@ -295,3 +295,6 @@ class WaitlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.resource}"
+
+
+from .models_orders import *  # noqa: E402, F403  (service orders)

@@ -228,9 +228,16 @@ MEMBER_UPCOMING = [
         url_name="vouchers:mine",
     ),
     Upcoming(
-        _("我的订单与预约"),
+        _("我的服务订单"),
+        "inboxes",
+        _("报价、交付、确认与评价，可用创新券抵扣。"),
+        "services",
+        url_name="orders:orders",
+    ),
+    Upcoming(
+        _("我的仪器预约"),
         "calendar-check",
-        _("服务订单进度与仪器预约。"),
+        _("预约共享仪器，查看上机记录与费用。"),
         "services",
         url_name="orders:mine",
     ),
@@ -249,6 +256,13 @@ PROVIDER_UPCOMING = [
         _("与本机构资源匹配的企业需求，以及待响应的对接。"),
         "demands",
         url_name="demands:opportunities",
+    ),
+    Upcoming(
+        _("订单处理"),
+        "inboxes",
+        _("报价、服务、交付与评价。"),
+        "services",
+        url_name="orders:orders",
     ),
     Upcoming(
         _("仪器预约管理"),

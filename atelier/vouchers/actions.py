@@ -463,7 +463,11 @@ def reserve(
 
 
 def use_confirm(actor, use: VoucherUse) -> VoucherUse:
-    _require(_member(actor, use.voucher.enterprise_id), _("由持券企业确认服务完成。"))
+    # actor None: the system, when an order is confirmed automatically after delivery.
+    _require(
+        actor is None or _member(actor, use.voucher.enterprise_id),
+        _("由持券企业确认服务完成。"),
+    )
     with transaction.atomic():
         USE_FLOW.apply(use, "confirm", actor=actor)
     return use

@@ -23,6 +23,12 @@ STATUS_CLASSES = {
     "won": "text-bg-success",
     "lost": "text-bg-secondary",
     "cancelled": "text-bg-secondary",
+    "requested": "text-bg-warning",
+    "quoted": "text-bg-info",
+    "in_service": "text-bg-primary",
+    "delivered": "text-bg-info",
+    "confirmed": "text-bg-success",
+    "issued": "text-bg-success",
 }
 
 

@@ -225,8 +225,10 @@ class TestResourcePanels:
         assert not card.soon and card.url == reverse("catalog:list")
         start = html.index(f'<a class="at-cap" href="{reverse("catalog:list")}">')
         assert "即将上线" not in html[start : html.index("</a>", start)]
-        bookings = next(c for c in r.context["upcoming"] if str(c.title) == "我的订单与预约")
+        bookings = next(c for c in r.context["upcoming"] if str(c.title) == "我的仪器预约")
         assert not bookings.soon and bookings.url == reverse("orders:mine")
+        orders = next(c for c in r.context["upcoming"] if str(c.title) == "我的服务订单")
+        assert not orders.soon and orders.url == reverse("orders:orders")
         vouchers = next(c for c in r.context["upcoming"] if str(c.title) == "申领创新券")
         assert not vouchers.soon and vouchers.url == reverse("vouchers:mine")
 

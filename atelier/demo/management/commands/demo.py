@@ -83,6 +83,11 @@ class Command(BaseCommand):
                 f"、{result.vouchers.programmes} 个创新券项目、{result.vouchers.vouchers} 张创新券"
                 f"（{result.vouchers.ledger_rows} 条台账分录）"
             )
+        if result.bookings:
+            created += (
+                f"、{result.bookings.bookings} 条仪器预约（{result.bookings.usages} 条上机记录）"
+                f"、{result.bookings.reports} 份检测报告"
+            )
         if not result.created_anything:
             created = "数据已是最新，未作改动"
         prefix = "\r" if tty else ""
