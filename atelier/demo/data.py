@@ -38,7 +38,7 @@ from atelier.accounts.models import Role, User
 from atelier.core import codes
 from atelier.core.models import District, EnterpriseTag, Industry, Notification
 from atelier.core.validators import USCC_CHARSET, org_code_check_char, uscc_check_char
-from atelier.demo import bookings, demands, library, vouchers
+from atelier.demo import bookings, demands, library, orders, vouchers
 from atelier.orgs import actions as org_actions
 from atelier.orgs.models import Membership, Organization, OrgKind, OrgStatus, SizeBand
 
@@ -615,6 +615,7 @@ class LoadResult:
     dockings_created: dict[str, int] = field(default_factory=dict)  # by status
     vouchers: vouchers.Counts | None = None  # what atelier.demo.vouchers created
     bookings: bookings.Counts | None = None  # what atelier.demo.bookings created
+    orders_created: int = 0  # service orders created by atelier.demo.orders
     seconds: float = 0.0
     accounts: list[AccountSpec] = field(default_factory=list)
 
@@ -628,6 +629,7 @@ class LoadResult:
             or sum(self.demands_created.values())
             or bool(self.vouchers)
             or bool(self.bookings)
+            or self.orders_created
         )
 
 
@@ -784,6 +786,7 @@ class _Loader:
         self.demand_hall()
         self.result.vouchers = vouchers.load(self.data, account=self.account)
         self.result.bookings = bookings.load(account=self.account)
+        self.result.orders_created = orders.load(account=self.account)
         _mark_handled_read(created, self.invitees)
         self.result.seconds = time.perf_counter() - started
         return self.result
