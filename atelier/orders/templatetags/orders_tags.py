@@ -1,6 +1,8 @@
 """Template tags of the service orders for pages of other apps (the catalog's provider page),
 so that those apps show order figures without importing the orders app."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django import template
 from django.db.models import Avg, Count
 
@@ -10,9 +12,9 @@ register = template.Library()
 LATEST = 5
 
 
-def _stars(average: float) -> list[str]:
+def _stars(average: Decimal) -> list[str]:
     """Five Bootstrap icon names for `average`, rounded to the nearest half star."""
-    halves = round(average * 2)
+    halves = int((average * 2).quantize(Decimal(1), ROUND_HALF_UP))
     return ["star-fill" if halves >= 2 * i else "star-half" if halves == 2 * i - 1 else "star"
             for i in range(1, 6)]  # fmt: skip
 
@@ -25,11 +27,12 @@ def provider_ratings(provider):
     figures = ratings.aggregate(average=Avg("score"), count=Count("pk"))
     if not figures["count"]:
         return {"count": 0}
-    average = float(figures["average"])
+    # The mean of 1–5 scores, computed exactly (Avg may come back as float on SQLite).
+    average = Decimal(sum(ratings.values_list("score", flat=True))) / figures["count"]
     latest = ratings.exclude(comment="").order_by("-at", "-pk")[:LATEST]
     return {
         "count": figures["count"],
-        "average": round(average, 1),
+        "average": average.quantize(Decimal("0.1"), ROUND_HALF_UP),
         "stars": _stars(average),
         "latest": list(latest),
     }
