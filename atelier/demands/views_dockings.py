@@ -189,6 +189,7 @@ def docking(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": _timeline(request, item, sees),
         "events": _docking_events(request.user, item),
         "can_note": item.is_live and bool(permissions.can_take_part(request.user, item)),
+        "is_enterprise_member": permissions.is_member(request.user, demand.enterprise_id),
         "note_form": NoteForm(),
         "today": timezone.localdate(),
     }

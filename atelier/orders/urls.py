@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_orders
+from . import views, views_orders, views_waitlist
 
 app_name = "orders"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("instruments/<int:pk>/book/", views.book, name="book"),
     path("bookings/", views.mine, name="mine"),
     path("bookings/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("bookings/<int:pk>/move/", views_waitlist.move, name="move"),
+    path("instruments/<int:pk>/waitlist/", views_waitlist.waitlist, name="waitlist"),
     path("manage/", views.queue, name="queue"),
     path("manage/<int:pk>/<str:event>/", views.manage, name="manage"),
     path("utilisation/", views.utilisation, name="utilisation"),

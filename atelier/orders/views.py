@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -163,7 +164,10 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("预约已取消。"))
     except ActionError as exc:
         messages.error(request, exc.message)
-    return redirect(request.POST.get("next") or "orders:mine")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "orders:mine"  # never redirect to a URL another site handed in
+    return redirect(target)
 
 
 @login_required

@@ -64,22 +64,50 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def order_new(request: HttpRequest) -> HttpResponse:
-    resource = (
-        Resource.objects.filter(
-            pk=request.GET.get("resource") or request.POST.get("resource"),
-            kind=ResourceKind.SERVICE,
-            status=ResourceStatus.PUBLISHED,
+    """An order from a service product (?resource=), from a docking (?docking=) or a direct
+    request to a provider (?provider=)."""
+    source = request.POST if request.method == "POST" else request.GET
+    resource = docking = provider = None
+    if source.get("docking"):
+        from atelier.demands.models import Docking, DockingStatus
+
+        docking = (
+            Docking.objects.filter(
+                pk=source.get("docking"),
+                status__in=(DockingStatus.ACTIVE, DockingStatus.WON),
+                demand__enterprise__memberships__user=request.user,
+            )
+            .select_related("provider", "resource", "demand")
+            .first()
         )
-        .select_related("provider")
-        .first()
-    )
-    if resource is None:
-        raise Http404(_("请从资源库中选择一个服务产品下单。"))
+        if docking is not None:
+            provider = docking.provider
+            if docking.resource and docking.resource.kind == ResourceKind.SERVICE:
+                resource = docking.resource
+    elif source.get("resource"):
+        resource = (
+            Resource.objects.filter(
+                pk=source.get("resource"), kind=ResourceKind.SERVICE,
+                status=ResourceStatus.PUBLISHED,
+            )
+            .select_related("provider")
+            .first()
+        )  # fmt: skip
+        provider = resource.provider if resource else None
+    elif source.get("provider"):
+        provider = Organization.objects.filter(
+            pk=source.get("provider"), status=OrgStatus.VERIFIED
+        ).first()
+    if provider is None:
+        raise Http404(_("请从资源库的服务产品、对接或服务机构页面下单。"))
     enterprises = list(
-        Organization.objects.filter(
-            memberships__user=request.user, status=OrgStatus.VERIFIED
-        ).exclude(pk=resource.provider_id)
+        Organization.objects.filter(memberships__user=request.user, status=OrgStatus.VERIFIED)
+        .exclude(pk=provider.pk)
+        .distinct()
     )
+    if docking is not None:
+        enterprises = [e for e in enterprises if e.pk == docking.demand.enterprise_id]
+    default_title = resource.title if resource else (docking.demand.title if docking else "")
     error = ""
     if request.method == "POST":
         enterprise = next(
@@ -89,8 +117,8 @@ def order_new(request: HttpRequest) -> HttpResponse:
             if enterprise is None:
                 raise ActionError(_("请选择以哪家企业下单。"))
             order = service.order_request(
-                request.user, enterprise=enterprise, resource=resource,
-                title=request.POST.get("title", ""),
+                request.user, enterprise=enterprise, resource=resource, provider=provider,
+                docking=docking, title=request.POST.get("title", ""),
                 requirements=request.POST.get("requirements", ""),
             )  # fmt: skip
         except (ValidationError, ActionError) as exc:
@@ -98,7 +126,14 @@ def order_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("订单已提交，等待服务机构报价。"))
             return redirect(order)
-    ctx = {"resource": resource, "enterprises": enterprises, "error": error}
+    ctx = {
+        "resource": resource,
+        "docking": docking,
+        "provider": provider,
+        "enterprises": enterprises,
+        "default_title": default_title,
+        "error": error,
+    }
     return render(request, "orders/order_new.html", ctx, status=400 if error else 200)
 
 

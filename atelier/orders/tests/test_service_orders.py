@@ -211,3 +211,34 @@ def test_pages_follow_the_order(client, setup):
     assert order.status == OrderStatus.ACCEPTED and order.voucher_use.amount_fen == 100_000
     client.force_login(member_of(make_enterprise()))
     assert client.get(order.get_absolute_url()).status_code == 404
+
+
+def test_order_from_a_docking_and_a_direct_request(client, setup):
+    from atelier.demands import actions as demand_actions
+    from atelier.demands.tests.factories import make_demand
+
+    s = setup
+    boss = member_of(s["enterprise"])
+    demand = make_demand(enterprise=s["enterprise"], title="童鞋邻苯检测")
+    docking = demand_actions.docking_start(
+        boss, demand, provider=s["lab"], resource=s["product"], message="请报价"
+    )
+    client.force_login(boss)
+    url = reverse("orders:order_new")
+    assert client.get(url, {"docking": docking.pk}).status_code == 404  # not accepted yet
+    demand_actions.docking_accept(member_of(s["lab"]), docking)
+    page = client.get(url, {"docking": docking.pk}).content.decode()
+    assert "童鞋邻苯检测" in page
+    client.post(url, {"docking": docking.pk, "enterprise": s["enterprise"].pk, "title": "邻苯检测"})
+    order = ServiceOrder.objects.get(docking=docking)
+    assert order.provider == s["lab"] and order.resource == s["product"]
+    # A direct request to a provider, without a listing.
+    client.post(
+        url,
+        {"provider": s["lab"].pk, "enterprise": s["enterprise"].pk, "title": "鞋楦三维扫描"},
+    )
+    direct = ServiceOrder.objects.get(title="鞋楦三维扫描")
+    assert direct.resource is None and direct.docking is None and direct.provider == s["lab"]
+    # Someone else's docking is not theirs to order from.
+    client.force_login(member_of(make_enterprise()))
+    assert client.get(url, {"docking": docking.pk}).status_code == 404

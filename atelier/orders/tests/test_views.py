@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ..models import Booking
 from .factories import MONDAY, make_booker, make_instrument, manager_of
@@ -43,3 +44,32 @@ def test_book_mine_cancel_and_queue(client):
     client.post(reverse("orders:cancel", args=[booking.pk]))
     booking.refresh_from_db()
     assert booking.status == "cancelled"
+
+
+def test_waitlist_move_and_a_safe_redirect_after_cancel(client):
+    from ..models import WaitlistEntry
+
+    resource = make_instrument()
+    first, second = make_booker(), make_booker()
+    client.force_login(first)
+    client.post(reverse("orders:book", args=[resource.pk]), POST)
+    booking = Booking.objects.get()
+    # The slot is taken: the second user waits for it.
+    client.force_login(second)
+    client.post(reverse("orders:waitlist", args=[resource.pk]), POST)
+    assert WaitlistEntry.objects.filter(user=second, resource=resource).count() == 1
+    # The first user moves to 10:00–11:00: a new booking linked to the old one.
+    client.force_login(first)
+    client.post(
+        reverse("orders:move", args=[booking.pk]),
+        {"day": MONDAY.isoformat(), "start": "10:00", "end": "11:00"},
+    )
+    booking.refresh_from_db()
+    moved = Booking.objects.get(moved_from=booking)
+    assert booking.status == "moved" and timezone.localtime(moved.start).hour == 10
+    # Someone else cannot move it, and cancelling never redirects off-site.
+    client.force_login(second)
+    assert client.post(reverse("orders:move", args=[moved.pk]), POST).status_code == 404
+    client.force_login(first)
+    r = client.post(reverse("orders:cancel", args=[moved.pk]), {"next": "https://evil.example/"})
+    assert r.status_code == 302 and r["Location"] == reverse("orders:mine")
