@@ -328,13 +328,12 @@ def usage_stop(*, actor, booking: Booking, samples: int = 0, at: datetime | None
         raise ActionError(_("样品数不能为负。"), code="bad_samples", field="samples")
     usage.stopped_at = at
     usage.samples = samples
+    schedule = schedule_for(booking.resource)
+    usage.unit_fee_fen = schedule.fee_fen(booking.price_group)
     usage.fee_fen = fee_fen(
-        schedule=schedule_for(booking.resource),
-        group=booking.price_group,
-        seconds=usage.seconds,
-        samples=samples,
+        schedule=schedule, group=booking.price_group, seconds=usage.seconds, samples=samples
     )
-    usage.save(update_fields=["stopped_at", "samples", "fee_fen"])
+    usage.save(update_fields=["stopped_at", "samples", "fee_fen", "unit_fee_fen"])
     BOOKING.apply(booking, "complete", actor=actor)
     return usage
 

@@ -2,9 +2,9 @@
 price, and the amount — a PDF rendered like the test reports (atelier/reports/pdf.py: WeasyPrint,
 Debian's Noto CJK fonts, no network).
 
-Money stays exact: the usage's fee is integer fen, shown as Decimal yuan. The unit price is the
-instrument's current price for the booking's price group; `Usage` keeps only the amount, so when
-the price changed after the use the slip says the amount was charged at the price of the day.
+Money stays exact: the usage's fee is integer fen, shown as Decimal yuan. The unit price shown is
+the one the usage record kept when the use was stopped (for older records, the instrument's
+current price, with a note when it no longer gives the amount charged).
 """
 
 from dataclasses import dataclass
@@ -74,10 +74,15 @@ class Slip:
 def slip_for(booking: Booking) -> Slip:
     usage = booking.usage
     schedule = actions.schedule_for(booking.resource)
-    unit = schedule.fee_fen(booking.price_group)
+    # The unit price charged is on the usage record; records made before it was kept fall back
+    # to today's price, and the slip then says the amount was charged at the price of the day.
+    unit = usage.unit_fee_fen
+    if unit is None:
+        unit = schedule.fee_fen(booking.price_group)
     again = actions.fee_fen(
         schedule=schedule, group=booking.price_group, seconds=usage.seconds, samples=usage.samples
     )
+    repriced = usage.unit_fee_fen is None and again != usage.fee_fen
     return Slip(
         booking=booking,
         number=f"SF{timezone.localtime(usage.stopped_at):%Y%m%d}{booking.pk:07d}",
@@ -87,7 +92,7 @@ def slip_for(booking: Booking) -> Slip:
         basis_label="元/样" if schedule.fee_basis == FeeBasis.SAMPLE else "元/机时",
         unit_fen=unit,
         amount_fen=usage.fee_fen,
-        repriced=again != usage.fee_fen,
+        repriced=repriced,
     )
 
 

@@ -229,6 +229,9 @@ class Usage(models.Model):
     stopped_at = models.DateTimeField(_("关机时间"), null=True, blank=True)
     samples = models.PositiveIntegerField(_("样品数"), default=0)
     fee_fen = models.BigIntegerField(_("费用（分）"), null=True, blank=True)
+    # The unit price charged (per hour or per sample, of the booking's price group), kept so
+    # that a later price change does not rewrite what a fee slip says was charged.
+    unit_fee_fen = models.BigIntegerField(_("单价（分）"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

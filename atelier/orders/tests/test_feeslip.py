@@ -65,6 +65,13 @@ def test_per_sample_and_a_changed_price():
     schedule = booking.resource.schedule
     schedule.external_fee_fen = 40_000
     schedule.save()
+    # The usage kept the unit price it was charged at: the slip still shows ¥333.33.
+    slip = feeslip.slip_for(booking)
+    assert slip.amount_yuan == Decimal("999.99") and slip.unit_yuan == Decimal("333.33")
+    assert not slip.repriced
+    # A record from before the unit price was kept falls back to today's price, with a note.
+    type(booking.usage).objects.filter(pk=booking.usage.pk).update(unit_fee_fen=None)
+    booking.usage.refresh_from_db()
     slip = feeslip.slip_for(booking)
     assert slip.amount_yuan == Decimal("999.99") and slip.repriced
     assert "上机时的单价" in pdf_text(feeslip.render(booking))
