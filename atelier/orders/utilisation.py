@@ -34,6 +34,20 @@ SHARING_BANDS = [
     (Decimal("0"), _("较差")),
 ]
 
+# National reference figures published with the results of the evaluation of open sharing of
+# major research facilities and large instruments (重大科研基础设施和大型科研仪器开放共享评价考核,
+# rules 国科办基〔2022〕93号), by the General Offices of MOST and MOF: instruments of ¥500,000
+# and more at central universities and institutes. Shown beside our figures for comparison.
+NATIONAL_REFERENCE = {
+    # 2025 results notice: average annual effective working hours and external service hours.
+    "effective_hours": 1599,
+    "external_hours": 273,
+    "year": 2025,
+    # The 2019 results notice reported the average sharing rate (16%).
+    "sharing_rate": Decimal("0.16"),
+    "sharing_year": 2019,
+}
+
 HOUR = Decimal(3600)
 CENT = Decimal("0.01")
 

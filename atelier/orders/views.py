@@ -237,6 +237,7 @@ def utilisation(request: HttpRequest) -> HttpResponse:
         "report": rep,
         "years": range(this_year, this_year - 5, -1),
         "hours_bands": util.HOURS_BANDS,
+        "national": util.NATIONAL_REFERENCE,
         "sharing_bands": util.SHARING_BANDS,
     }
     return render(request, "orders/utilisation.html", ctx)

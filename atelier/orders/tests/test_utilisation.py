@@ -72,3 +72,14 @@ def test_page_and_xlsx_for_the_lab_and_not_for_outsiders(client, known):
     assert client.get(reverse("orders:utilisation")).status_code == 403
     client.force_login(make_user(Role.OPERATOR))
     assert client.get(reverse("orders:utilisation"), {"year": 2030}).status_code == 200
+
+
+def test_the_page_shows_the_national_reference_figures(client):
+    from django.urls import reverse
+
+    from atelier.accounts.models import Role
+    from atelier.accounts.tests.factories import make_user
+
+    client.force_login(make_user(Role.OPERATOR))
+    page = client.get(reverse("orders:utilisation")).content.decode()
+    assert "1599" in page and "273" in page and "16%" in page
