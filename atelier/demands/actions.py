@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from atelier.accounts.models import Role, User
 from atelier.catalog.models import Resource, ResourceStatus
@@ -428,23 +429,27 @@ def docking_accept(actor, docking: Docking, *, note: str = "") -> Docking:
     return docking
 
 
-def docking_decline(actor, docking: Docking, *, reason: str) -> Docking:
-    _require(permissions.can_respond(actor, docking))
+def _end_without_contract(actor, docking: Docking, event: str, reason: str, title: str, **extra):
+    """Decline, lose or cancel: the docking ends with a reason, its demand goes back to the hall
+    when no other docking is live, and the other side is told. `title` has a %(title)s."""
     with transaction.atomic():
         DOCKING_FLOW.apply(
-            docking, "decline", actor=actor, reason=reason,
-            updates={
-                "responded_at": docking.responded_at or timezone.now(),
-                "closed_at": timezone.now(), "outcome_reason": reason[:300],
-            },
+            docking, event, actor=actor, reason=reason,
+            updates={"closed_at": timezone.now(), "outcome_reason": reason[:300], **extra},
         )  # fmt: skip
         _maybe_reopen(actor, docking.demand)
         with platform_language():
-            title = _("对接被婉拒：%(title)s") % {"title": docking.demand.title}
-        notify(
-            _other_side(actor, docking), title=title, body=reason, url=docking.get_absolute_url()
-        )
+            text = _(title) % {"title": docking.demand.title}
+        notify(_other_side(actor, docking), title=text, body=reason, url=docking.get_absolute_url())
     return docking
+
+
+def docking_decline(actor, docking: Docking, *, reason: str) -> Docking:
+    _require(permissions.can_respond(actor, docking))
+    return _end_without_contract(
+        actor, docking, "decline", reason, gettext_noop("对接被婉拒：%(title)s"),
+        responded_at=docking.responded_at or timezone.now(),
+    )  # fmt: skip
 
 
 def docking_note(
@@ -523,34 +528,16 @@ def docking_sign(actor, docking: Docking, *, amount, signed_on: date | None = No
 
 def docking_lose(actor, docking: Docking, *, reason: str) -> Docking:
     _require(permissions.can_take_part(actor, docking))
-    with transaction.atomic():
-        DOCKING_FLOW.apply(
-            docking, "lose", actor=actor, reason=reason,
-            updates={"closed_at": timezone.now(), "outcome_reason": reason[:300]},
-        )  # fmt: skip
-        _maybe_reopen(actor, docking.demand)
-        with platform_language():
-            title = _("对接未成交：%(title)s") % {"title": docking.demand.title}
-        notify(
-            _other_side(actor, docking), title=title, body=reason, url=docking.get_absolute_url()
-        )
-    return docking
+    return _end_without_contract(
+        actor, docking, "lose", reason, gettext_noop("对接未成交：%(title)s")
+    )
 
 
 def docking_cancel(actor, docking: Docking, *, reason: str) -> Docking:
     _require(permissions.can_cancel(actor, docking))
-    with transaction.atomic():
-        DOCKING_FLOW.apply(
-            docking, "cancel", actor=actor, reason=reason,
-            updates={"closed_at": timezone.now(), "outcome_reason": reason[:300]},
-        )  # fmt: skip
-        _maybe_reopen(actor, docking.demand)
-        with platform_language():
-            title = _("对接已撤销：%(title)s") % {"title": docking.demand.title}
-        notify(
-            _other_side(actor, docking), title=title, body=reason, url=docking.get_absolute_url()
-        )
-    return docking
+    return _end_without_contract(
+        actor, docking, "cancel", reason, gettext_noop("对接已撤销：%(title)s")
+    )
 
 
 def docking_reveal(actor, docking: Docking) -> Docking:
