@@ -51,6 +51,26 @@ def safe_cell(value):
     return value
 
 
+def write_sheet(
+    wb: Workbook, title: str, header: list, rows: list[list], *, widths=None, formats=None
+):
+    """A sheet with a bold header row, safe cells, column widths and number formats by column
+    (1-based), the header frozen. Used by every statistics export."""
+    ws = wb.create_sheet(title=title[:31])
+    ws.append([safe_cell(h) for h in header])
+    for cell in ws[1]:
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+    for row in rows:
+        ws.append([safe_cell(v) for v in row])
+    for index, width in enumerate(widths or [], start=1):
+        ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = width
+    for column, number_format in (formats or {}).items():
+        for (cell,) in ws.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell.number_format = number_format
+    ws.freeze_panes = "A2"
+    return ws
+
+
 def _workbook_bytes(wb: Workbook) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)

@@ -17,13 +17,7 @@ from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
 from atelier.accounts.models import Role
-from atelier.catalog.exporting import (
-    HEADER_FILL,
-    HEADER_FONT,
-    XLSX_TYPE,
-    _workbook_bytes,
-    safe_cell,
-)
+from atelier.catalog.exporting import XLSX_TYPE, _workbook_bytes, write_sheet
 from atelier.core.models import Cluster, District
 from atelier.core.widgets import BootstrapFormMixin
 
@@ -154,22 +148,6 @@ MONEY = "#,##0.00"
 PERCENT = "0.0"
 
 
-def _sheet(wb: Workbook, title: str, header: list, rows: list[list], *, widths=None, formats=None):
-    ws = wb.create_sheet(title=title[:31])
-    ws.append([safe_cell(h) for h in header])
-    for cell in ws[1]:
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-    for row in rows:
-        ws.append([safe_cell(v) for v in row])
-    for index, width in enumerate(widths or [], start=1):
-        ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = width
-    for column, number_format in (formats or {}).items():
-        for (cell,) in ws.iter_rows(min_row=2, min_col=column, max_col=column):
-            cell.number_format = number_format
-    ws.freeze_panes = "A2"
-    return ws
-
-
 def _overview_rows(report: demand_stats.Report, labels: dict) -> list[list]:
     funnel, response = report.funnel, report.response
     rows: list[list] = [
@@ -200,14 +178,14 @@ def _overview_rows(report: demand_stats.Report, labels: dict) -> list[list]:
 def stats_workbook(report: demand_stats.Report, labels: dict, *, rewards: bool) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
-    ws = _sheet(wb, _("概览"), [_("指标"), _("数值")], _overview_rows(report, labels))
+    ws = write_sheet(wb, _("概览"), [_("指标"), _("数值")], _overview_rows(report, labels))
     ws.column_dimensions["A"].width = 30
     ws.column_dimensions["B"].width = 20
     for (cell,) in ws.iter_rows(min_col=2, max_col=2, min_row=2):
         if isinstance(cell.value, Decimal):  # money has two decimals, percentages one
             cell.number_format = MONEY if cell.value.as_tuple().exponent == -2 else PERCENT
     funnel = report.funnel
-    _sheet(
+    write_sheet(
         wb,
         _("对接漏斗"),
         [_("环节"), _("需求数"), _("占已发布（%）")],
@@ -221,7 +199,9 @@ def stats_workbook(report: demand_stats.Report, labels: dict, *, rewards: bool) 
         (_("按区县"), _("区县"), report.by_district),
         (_("按月份"), _("月份"), report.by_month),
     ):
-        _sheet(wb, title, [head, _("需求数")], [[r.label, r.count] for r in rows], widths=[18, 10])
+        write_sheet(
+            wb, title, [head, _("需求数")], [[r.label, r.count] for r in rows], widths=[18, 10]
+        )
     header = [
         _("技术经纪人"), _("所在单位"), _("指派需求"), _("经手对接"), _("签约"),
         _("已结束对接"), _("成功率（%）"),
@@ -239,7 +219,7 @@ def stats_workbook(report: demand_stats.Report, labels: dict, *, rewards: bool) 
         rows.append(row)
     formats = {7: PERCENT, 8: MONEY} if rewards else {7: PERCENT}
     widths = [14, 30, 10, 10, 8, 10, 10, 14]
-    _sheet(wb, _("技术经纪人"), header, rows, widths=widths, formats=formats)
+    write_sheet(wb, _("技术经纪人"), header, rows, widths=widths, formats=formats)
     return _workbook_bytes(wb)
 
 

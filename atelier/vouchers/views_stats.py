@@ -24,9 +24,9 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
-from atelier.catalog.exporting import XLSX_TYPE, _workbook_bytes
+from atelier.catalog.exporting import XLSX_TYPE, _workbook_bytes, write_sheet
 from atelier.core.widgets import BootstrapFormMixin
-from atelier.demands.views_stats import MONEY, PERCENT, _sheet
+from atelier.demands.views_stats import MONEY, PERCENT
 
 from . import stats
 from .models import LedgerEntry, Programme, fen_to_yuan
@@ -232,7 +232,7 @@ def stats_workbook(year: int | None, groupings) -> bytes:
     time of the figures."""
     wb = Workbook()
     wb.remove(wb.active)
-    info = _sheet(
+    info = write_sheet(
         wb,
         _("说明"),
         [_("指标"), _("数值")],
@@ -249,7 +249,7 @@ def stats_workbook(year: int | None, groupings) -> bytes:
         result = stats.voucher_stats(group_by, year)
         rows = [xlsx_row(r.label, r) for r in result.rows]
         rows.append(xlsx_row(_("合计"), result.total))
-        _sheet(
+        write_sheet(
             wb,
             str(GROUPING_TITLES[group_by]),
             [str(GROUPING_LABELS[group_by]), *(str(h) for h in HEADER)],
