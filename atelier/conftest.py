@@ -19,3 +19,13 @@ def _fresh_search_caches():
     yield
     engine.reset_synonyms()
     engine.reset_facet_codes()
+
+
+@pytest.fixture(autouse=True)
+def _back_to_default_language():
+    # LocaleMiddleware activates a language per request and leaves it active on the thread: a
+    # test that switched to English must not make the next one (in any module) speak English.
+    yield
+    from django.utils import translation
+
+    translation.deactivate()

@@ -33,13 +33,6 @@ def english_catalog():
     compile_messages()
 
 
-@pytest.fixture(autouse=True)
-def _back_to_default_language():
-    # LocaleMiddleware activates a language per request and leaves it active on the thread.
-    yield
-    translation.deactivate()
-
-
 def english(client):
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert response.status_code == 302 and response["Location"] == "/"
