@@ -119,6 +119,7 @@ def on_http_error(request, exc: HttpError):
 from atelier.accounts.api import router as accounts_router  # noqa: E402
 from atelier.catalog.api import router as catalog_router  # noqa: E402
 from atelier.demands.api import router as demands_router  # noqa: E402
+from atelier.kpi.api import router as kpi_router  # noqa: E402
 from atelier.orgs.api import router as orgs_router  # noqa: E402
 from atelier.vouchers.api import router as vouchers_router  # noqa: E402
 
@@ -127,3 +128,4 @@ api.add_router("/organizations", orgs_router)
 api.add_router("", catalog_router)
 api.add_router("", demands_router)
 api.add_router("", vouchers_router)
+api.add_router("", kpi_router)

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "atelier.vouchers",
     "atelier.reports",
     "atelier.orders",
+    "atelier.kpi",
     "atelier.portal",
     "atelier.demo",
     "django.contrib.admin",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("vouchers/", include("atelier.vouchers.urls")),
     path("services/", include("atelier.orders.urls")),
     path("reports/", include("atelier.reports.urls")),
+    path("kpi/", include("atelier.kpi.urls")),
     path("core/", include("atelier.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

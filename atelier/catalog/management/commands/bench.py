@@ -9,6 +9,8 @@
 - `vouchers --rows N`: the voucher statistics at N ledger rows (atelier/vouchers/benchmarks.py).
 - `bookings --concurrency C`: C parallel overlapping bookings of one instrument slot
   (atelier/orders/benchmarks.py).
+- `cockpit --scale N`: the data cockpit's server time at the demo's data × N, cold and cached
+  (atelier/kpi/benchmarks.py).
 """
 
 import io
@@ -116,6 +118,12 @@ class Command(BaseCommand):
         bookings = sub.add_parser("bookings", help="并发预约同一仪器时段（数据库防重叠）")
         bookings.add_argument("--concurrency", type=int, default=50)
 
+        cockpit = sub.add_parser("cockpit", help="数据驾驶舱性能（演示数据 × N，冷/热缓存）")
+        cockpit.add_argument("--scale", type=int, default=100)
+        cockpit.add_argument("--seed", type=int, default=20267)
+        cockpit.add_argument("--repeat", type=int, default=5)
+        cockpit.add_argument("--keep", action="store_true", help="保留 SQLite 基准库以便分析")
+
     def emit(self, data: dict) -> None:
         self.stdout.write(json.dumps(data, ensure_ascii=False))
 
@@ -141,6 +149,17 @@ class Command(BaseCommand):
 
             for line in run_vouchers_bench(
                 rows=options["rows"],
+                seed=options["seed"],
+                repeat=options["repeat"],
+                keep=options["keep"],
+            ):
+                self.emit(line)
+            return
+        if bench == "cockpit":
+            from atelier.kpi.benchmarks import run_cockpit_bench
+
+            for line in run_cockpit_bench(
+                scale=options["scale"],
                 seed=options["seed"],
                 repeat=options["repeat"],
                 keep=options["keep"],
