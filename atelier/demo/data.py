@@ -38,7 +38,8 @@ from atelier.accounts.models import Role, User
 from atelier.core import codes
 from atelier.core.models import District, EnterpriseTag, Industry, Notification
 from atelier.core.validators import USCC_CHARSET, org_code_check_char, uscc_check_char
-from atelier.demo import bookings, demands, library, orders, vouchers
+from atelier.demo import bookings, demands, kpi, library, orders, vouchers
+from atelier.kpi import cockpit
 from atelier.orgs import actions as org_actions
 from atelier.orgs.models import Membership, Organization, OrgKind, OrgStatus, SizeBand
 
@@ -616,6 +617,7 @@ class LoadResult:
     vouchers: vouchers.Counts | None = None  # what atelier.demo.vouchers created
     bookings: bookings.Counts | None = None  # what atelier.demo.bookings created
     orders_created: int = 0  # service orders created by atelier.demo.orders
+    kpi: kpi.Counts | None = None  # plans, reports and assessments of atelier.demo.kpi
     seconds: float = 0.0
     accounts: list[AccountSpec] = field(default_factory=list)
 
@@ -630,6 +632,7 @@ class LoadResult:
             or bool(self.vouchers)
             or bool(self.bookings)
             or self.orders_created
+            or bool(self.kpi)
         )
 
 
@@ -787,6 +790,9 @@ class _Loader:
         self.result.vouchers = vouchers.load(self.data, account=self.account)
         self.result.bookings = bookings.load(account=self.account)
         self.result.orders_created = orders.load(account=self.account)
+        self.result.kpi = kpi.load(account=self.account)
+        # The history was bulk-inserted (no signals): the cockpit's cached figures are stale.
+        cockpit.invalidate()
         _mark_handled_read(created, self.invitees)
         self.result.seconds = time.perf_counter() - started
         return self.result

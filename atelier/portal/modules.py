@@ -335,7 +335,13 @@ ROLE_UPCOMING = {
             "demands",
             url_name="demands:weights",
         ),
-        Upcoming(_("指标报送"), "graph-up-arrow", _("按考核要求报送建设指标。"), "cockpit"),
+        Upcoming(
+            _("指标报送"),
+            "graph-up-arrow",
+            _("按考核要求报送建设指标。"),
+            "cockpit",
+            url_name="kpi:plans",
+        ),
     ],
     "reviewer": [
         Upcoming(
@@ -351,6 +357,13 @@ ROLE_UPCOMING = {
             _("核验服务订单并审核兑付申请。"),
             "vouchers",
             url_name="vouchers:review_claims",
+        ),
+        Upcoming(
+            _("指标审核与考核"),
+            "clipboard-data",
+            _("审核综合体指标填报，年终评分并签署考核。"),
+            "cockpit",
+            url_name="kpi:reports",
         ),
     ],
     "finance": [
@@ -368,7 +381,13 @@ ROLE_UPCOMING = {
             "vouchers",
             url_name="vouchers:ledger",
         ),
-        Upcoming(_("使用统计"), "bar-chart-line", _("按区县、行业查看创新券使用情况。"), "cockpit"),
+        Upcoming(
+            _("使用统计"),
+            "bar-chart-line",
+            _("按区县、行业查看创新券使用情况。"),
+            "cockpit",
+            url_name="kpi:cockpit",
+        ),
     ],
     "auditor": [
         Upcoming(
@@ -378,9 +397,21 @@ ROLE_UPCOMING = {
             "vouchers",
             url_name="vouchers:claims",
         ),
-        Upcoming(_("数据驾驶舱"), "bar-chart-line", _("查看平台运行与考核指标。"), "cockpit"),
+        Upcoming(
+            _("数据驾驶舱"),
+            "bar-chart-line",
+            _("查看平台运行与考核指标。"),
+            "cockpit",
+            url_name="kpi:cockpit",
+        ),
     ],
     "sysadmin": [
-        Upcoming(_("数据驾驶舱"), "bar-chart-line", _("查看平台运行与考核指标。"), "cockpit"),
+        Upcoming(
+            _("数据驾驶舱"),
+            "bar-chart-line",
+            _("查看平台运行与考核指标。"),
+            "cockpit",
+            url_name="kpi:cockpit",
+        ),
     ],
 }

@@ -6,6 +6,8 @@ Like test_demo.py, the base set is loaded once for the module inside a transacti
 back at the end; each test runs in its own savepoint on top of it.
 """
 
+from decimal import Decimal
+
 import pytest
 from django.db import transaction
 from django.test import override_settings
@@ -143,3 +145,58 @@ def test_a_second_load_adds_nothing(demo):
     again = data.load(scale=1)
     assert not again.vouchers and not again.created_anything
     assert counts() == before
+
+
+class TestKpiPlans:
+    """atelier.demo.kpi: seed 004's plan with its targets, on top of the voucher history."""
+
+    def test_seed_004_plan_carries_its_targets(self, demo):
+        from atelier.demo.kpi import OUHAI_PLAN
+        from atelier.kpi.models import Plan, Target
+
+        plan = Plan.objects.get(name=OUHAI_PLAN)
+        assert (plan.start_year, plan.end_year, plan.district_id) == (2019, 2021, OUHAI)
+        finals = dict(
+            Target.objects.filter(row__plan=plan, year=2021).values_list(
+                "row__indicator__code", "value"
+            )
+        )
+        assert {k: float(v) for k, v in finals.items()} == {
+            "market_share": 34, "output_growth": 21, "enterprises_total": 780,
+            "leading_enterprises": 9, "hightech_enterprises": 10, "tech_smes": 90,
+            "billion_enterprises": 10, "incubated": 400, "graduated": 150,
+            "renovation_investment": 9.2, "enterprises_served": 600, "coverage": 70,
+        }  # fmt: skip
+
+    def test_signed_years_and_the_open_one(self, demo):
+        from atelier.demo.kpi import OUHAI_PLAN
+        from atelier.kpi import progress
+        from atelier.kpi.models import Assessment, Plan, ReportedValue
+
+        plan = Plan.objects.get(name=OUHAI_PLAN)
+        signed = set(
+            Assessment.objects.filter(plan=plan, status="signed").values_list("year", "line")
+        )
+        assert signed == {
+            (2019, "government"), (2019, "operator"), (2020, "government"),
+            (2020, "operator"), (2021, "operator"),
+        }  # fmt: skip
+        pending = ReportedValue.objects.get(row__plan=plan, status="submitted")
+        assert (pending.year, pending.row.indicator.code) == (2021, "incubated")
+        rows = {r.indicator.code: r for r in progress.plan_rows(plan, 2020)}
+        assert rows["market_share"].frozen and rows["market_share"].actual == Decimal("32.8")
+        # Served enterprises come from the imported voucher history (eyewear firms of 瓯海).
+        assert rows["enterprises_served"].actual > 0
+        assert rows["coverage"].actual > 0
+
+    def test_the_live_plan_covers_this_year(self, demo):
+        from atelier.demo.kpi import LUCHENG_PLAN
+        from atelier.kpi import progress
+        from atelier.kpi.models import Plan
+
+        plan = Plan.objects.get(name=LUCHENG_PLAN)
+        year = timezone.localdate().year
+        assert plan.status == "active" and plan.start_year == year
+        gauges = progress.cockpit_gauges(year, district=LUCHENG)
+        assert {g["plan"] for g in gauges} == {LUCHENG_PLAN}
+        assert len({g["status"] for g in gauges}) >= 2  # a mix, not all green

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from atelier.accounts.models import Role
 from atelier.accounts.tests.factories import make_user
 from atelier.orgs.models import OrgKind
 from atelier.orgs.tests.factories import make_org
@@ -27,11 +28,12 @@ class TestHome:
 
     def test_it_marks_unbuilt_modules_coming_soon(self, client):
         html = client.get(reverse("portal:home")).content.decode()
-        for slug in ["cockpit", "labs", "ip"]:
+        for slug in ["labs", "chain", "ip"]:
             assert reverse("portal:soon", args=[slug]) in html
-        for slug in ["resources", "vouchers", "services"]:  # built: links to them
+        for slug in ["resources", "vouchers", "services", "cockpit"]:  # built: links to them
             assert reverse("portal:soon", args=[slug]) not in html
         assert reverse("catalog:list") in html and reverse("vouchers:list") in html
+        assert reverse("kpi:cockpit") in html
         assert "即将上线" in html
         for title in [
             "检测分析",
@@ -100,11 +102,12 @@ class TestHome:
 
 class TestNavigation:
     def test_it_marks_the_current_item_active(self, client):
-        r = client.get(reverse("portal:soon", args=["cockpit"]))
+        client.force_login(make_user(Role.OPERATOR))
+        r = client.get(reverse("kpi:cockpit"))
         items = {item["label"]: item for item in r.context["nav_items"]}
         assert [str(label) for label in items] == NAV_LABELS
-        assert items["数据驾驶舱"]["active"] and items["数据驾驶舱"]["soon"]
-        assert items["数据驾驶舱"]["url"] == "/soon/cockpit/"
+        assert items["数据驾驶舱"]["active"] and not items["数据驾驶舱"]["soon"]
+        assert items["数据驾驶舱"]["url"] == reverse("kpi:cockpit")
         assert not items["服务与预约"]["soon"]
         assert items["服务与预约"]["url"] == reverse("orders:list")
         # The resource library and the demand hall are built: the menu links to them.

@@ -108,9 +108,10 @@ class TestStaffWorkspaces:
         assert r.context["audit_entries"] is None
         assert "创新券申领审核" in html
 
-    def test_finance_sees_its_future_panels(self, client):
+    def test_finance_sees_its_panels(self, client):
         r, html = get(client, make_user(Role.FINANCE))
-        assert "创新券拨付审批" in html and "即将上线" in html
+        assert "创新券拨付审批" in html
+        assert "使用统计" in html and reverse("kpi:cockpit") in html  # built: no longer upcoming
         assert r.context["review_count"] is None
         assert r.context["audit_entries"] is None
         assert reverse("orgs:register") not in html

@@ -88,6 +88,11 @@ class Command(BaseCommand):
                 f"、{result.bookings.bookings} 条仪器预约（{result.bookings.usages} 条上机记录）"
                 f"、{result.bookings.reports} 份检测报告"
             )
+        if result.kpi:
+            created += (
+                f"、{result.kpi.plans} 个考核方案（{result.kpi.reports} 条填报值、"
+                f"{result.kpi.assessments} 份已签署考核）"
+            )
         if not result.created_anything:
             created = "数据已是最新，未作改动"
         prefix = "\r" if tty else ""
