@@ -499,7 +499,7 @@ def build(year: int, district: str | None = None, cluster: str | None = None) ->
         {"key": key, "label": str(label), "value": value, "rate": _plain(funnel.rate(value))}
         for key, label, value in funnel.steps()
     ]
-    month_labels = [f"{m}" for m in range(1, 13)]
+    month_labels = [_("%(m)s月") % {"m": m} for m in range(1, 13)]
     # Months still to come are gaps (None), not zeros, so lines stop at the current month.
     now = timezone.localdate(timezone=_tz())
     last = now.month if year == now.year else 12

@@ -155,7 +155,6 @@ def _context(request: HttpRequest, *, screen: bool) -> dict:
             "target": _("目标"),
             "actual": _("实际"),
             "rate": _("转化率"),
-            "month": _("月"),
             "clickToFilter": _("点击区县可按该区县筛选"),
             "people": _("家"),
             "items": _("条"),

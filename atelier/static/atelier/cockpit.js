@@ -212,7 +212,7 @@
   function trendsOption(data) {
     var tr = data.trends || {};
     var series = tr.series || [];
-    var months = (tr.months || []).map(function (m) { return m + T.month; });
+    var months = tr.months || [];
     var colors = [P.primary, P.second, P.third, P.fourth];
     var opt = { title: [], grid: [], xAxis: [], yAxis: [], series: [], tooltip: tooltipBase({ trigger: "axis" }) };
     series.forEach(function (s, i) {
