@@ -147,6 +147,7 @@ def test_a_second_load_adds_nothing(demo):
     assert counts() == before
 
 
+@pytest.mark.django_db
 class TestKpiPlans:
     """atelier.demo.kpi: seed 004's plan with its targets, on top of the voucher history."""
 
