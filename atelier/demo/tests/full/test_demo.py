@@ -1,7 +1,7 @@
 """The demo data set: accounts, institutions, geography, statuses, the resource library,
 idempotence, `atelier demo`.
 
-The base set is loaded once for the module inside a transaction that is rolled back at the end,
+The base set is loaded once for the package (conftest.py) in a transaction rolled back at the end,
 so the other apps' tests never see it; each test runs in its own savepoint on top of it.
 """
 
@@ -11,8 +11,6 @@ from datetime import date, datetime
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,18 +24,6 @@ from atelier.demo import data, library
 from atelier.orgs.models import Invitation, Membership, Organization, OrgKind, OrgStatus
 
 LUCHENG, OUHAI = "330302", "330304"
-
-
-FAST_HASHING = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    # atelier/conftest.py switches to MD5 per test; the module-wide load must hash the same way.
-    with django_db_blocker.unblock(), FAST_HASHING, transaction.atomic():
-        result = data.load(scale=1)
-        yield result
-        transaction.set_rollback(True)
 
 
 def counts() -> dict[str, int]:

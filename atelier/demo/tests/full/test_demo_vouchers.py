@@ -2,15 +2,13 @@
 statistics code, the ledger is sound, the demo accounts have live items in every state, and a
 second load adds nothing.
 
-Like test_demo.py, the base set is loaded once for the module inside a transaction that is rolled
-back at the end; each test runs in its own savepoint on top of it.
+Like test_demo.py, the base set is loaded once for the package (conftest.py) in a
+transaction that is rolled back at the end; each test runs in its own savepoint on top of it.
 """
 
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
 from atelier.core.models import AuditEntry, StatusChange
@@ -32,15 +30,6 @@ from atelier.vouchers.models import (
 )
 
 LUCHENG, OUHAI, RUIAN = "330302", "330304", "330381"
-FAST_HASHING = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), FAST_HASHING, transaction.atomic():
-        result = data.load(scale=1)
-        yield result
-        transaction.set_rollback(True)
 
 
 def counts() -> dict[str, int]:

@@ -1,16 +1,14 @@
 """The demand hall of the demo: brokers, demands in every state, dockings in every state, broker
 rewards, status histories, idempotence (atelier.demo.demands).
 
-Like test_demo.py, the base set is loaded once for the module inside a transaction that is rolled
-back at the end; each test runs in its own savepoint on top of it.
+Like test_demo.py, the base set is loaded once for the package (conftest.py) in a
+transaction that is rolled back at the end; each test runs in its own savepoint on top of it.
 """
 
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
 from atelier.accounts.models import Role, User
@@ -27,16 +25,6 @@ from atelier.demands.models import (
     Visibility,
 )
 from atelier.demo import data, demands
-
-FAST_HASHING = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), FAST_HASHING, transaction.atomic():
-        result = data.load(scale=1)
-        yield result
-        transaction.set_rollback(True)
 
 
 def counts() -> dict[str, int]:

@@ -2,19 +2,17 @@
 bookings of one instrument overlap, the utilisation figures are meaningful, the reports are
 issued (one revoked), and a second load adds nothing.
 
-Like test_demo.py, the base set is loaded once for the module inside a transaction that is rolled
-back at the end; each test runs in its own savepoint on top of it.
+Like test_demo.py, the base set is loaded once for the package (conftest.py) in a
+transaction that is rolled back at the end; each test runs in its own savepoint on top of it.
 """
 
 from collections import defaultdict
 
 import pytest
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
 from atelier.catalog.models import Resource
-from atelier.demo import bookings, data
+from atelier.demo import bookings
 from atelier.orders import utilisation
 from atelier.orders.models import (
     LIVE_STATUSES,
@@ -27,17 +25,6 @@ from atelier.orders.models import (
     WaitlistEntry,
 )
 from atelier.reports.models import ReportStatus, TestReport
-
-FAST_HASHING = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
-    with django_db_blocker.unblock(), FAST_HASHING, media, transaction.atomic():
-        result = data.load(scale=1)
-        yield result
-        transaction.set_rollback(True)
 
 
 def counts() -> dict[str, int]:
