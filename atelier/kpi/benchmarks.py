@@ -17,17 +17,16 @@ One JSON line per measurement, with p50 and p95 over `repeat` runs (milliseconds
 from __future__ import annotations
 
 import gc
-import os
-import platform
 import random
-import shutil
 import statistics
-import tempfile
 import time
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from django.core.management.color import no_style
 from django.db import connection, transaction
+
+from atelier.core.benchdb import analyze, machine, throwaway_database
 
 SEED = 20267
 
@@ -383,6 +382,14 @@ def _wait_for_refresh() -> None:
             thread.join()
 
 
+@contextmanager
+def _cleared(cache):
+    try:
+        yield
+    finally:
+        cache.clear()
+
+
 def run_cockpit_bench(*, scale: int = 100, seed: int = SEED, repeat: int = 5, keep: bool = False):
     """Yields one dict per measurement (p50/p95 in ms over `repeat` runs)."""
     from django.core.cache import cache
@@ -394,25 +401,15 @@ def run_cockpit_bench(*, scale: int = 100, seed: int = SEED, repeat: int = 5, ke
     from atelier.accounts.models import User
     from atelier.kpi import cockpit
 
-    machine = {"cpus": os.cpu_count(), "python": platform.python_version()}
-    tmp = tempfile.mkdtemp(prefix="atelier-bench-")
-    old_name = connection.settings_dict["NAME"]
-    if connection.vendor == "sqlite":
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = os.path.join(tmp, "bench.sqlite3")
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
-    try:
-        if connection.vendor == "sqlite":
-            with connection.cursor() as c:
-                c.execute("PRAGMA synchronous=OFF")
+    with throwaway_database(keep=keep), _cleared(cache):
         gc.disable()
         started = time.perf_counter()
         built = build(scale, seed)
         gc.enable()
-        with connection.cursor() as c:  # what autovacuum / a periodic ANALYZE would do
-            c.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+        analyze()
         yield {
             "bench": "cockpit", "phase": "build", "backend": connection.vendor, "scale": scale,
-            **built, "seconds": round(time.perf_counter() - started, 1), **machine,
+            **built, "seconds": round(time.perf_counter() - started, 1), **machine(),
         }  # fmt: skip
         this_year = timezone.localdate().year
         cases = [
@@ -456,11 +453,3 @@ def run_cockpit_bench(*, scale: int = 100, seed: int = SEED, repeat: int = 5, ke
                         "p50_ms": round(statistics.median(times), 1),
                         "p95_ms": round(_pct(times, 95), 1), "max_ms": round(max(times), 1),
                     }  # fmt: skip
-    finally:
-        cache.clear()
-        if keep and connection.vendor == "sqlite":
-            connection.close()
-            connection.settings_dict["NAME"] = old_name
-        else:
-            connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
-            shutil.rmtree(tmp, ignore_errors=True)

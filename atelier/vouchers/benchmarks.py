@@ -12,14 +12,13 @@ spend or release, payout, reclaim of what is left — each row balanced like `le
 from __future__ import annotations
 
 import gc
-import os
-import platform
 import random
-import tempfile
 import time
 from datetime import UTC, date, datetime
 
 from django.db import connection, transaction
+
+from atelier.core.benchdb import analyze, machine, throwaway_database
 
 SEED = 20225
 YEARS = range(2015, 2025)
@@ -191,25 +190,15 @@ def run_vouchers_bench(*, rows: int, seed: int = SEED, repeat: int = 3, keep: bo
     """Yields one dict per grouping (and per year filter): the best of `repeat` timings."""
     from atelier.vouchers import stats
 
-    machine = {"cpus": os.cpu_count(), "python": platform.python_version()}
-    tmp = tempfile.mkdtemp(prefix="atelier-bench-")
-    old_name = connection.settings_dict["NAME"]
-    if connection.vendor == "sqlite":
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = os.path.join(tmp, "bench.sqlite3")
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
-    try:
-        if connection.vendor == "sqlite":
-            with connection.cursor() as c:
-                c.execute("PRAGMA synchronous=OFF")
+    with throwaway_database(keep=keep):
         gc.disable()
         started = time.perf_counter()
         built = build(rows, seed)
         gc.enable()
-        with connection.cursor() as c:  # what autovacuum / a periodic ANALYZE would do
-            c.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+        analyze()
         yield {
             "bench": "vouchers", "phase": "build", "backend": connection.vendor, "rows": rows,
-            **built, "seconds": round(time.perf_counter() - started, 1), **machine,
+            **built, "seconds": round(time.perf_counter() - started, 1), **machine(),
         }  # fmt: skip
         for year in (None, 2020):
             for group_by in (*stats.GROUPINGS, "total"):
@@ -227,9 +216,3 @@ def run_vouchers_bench(*, rows: int, seed: int = SEED, repeat: int = 3, keep: bo
                     "best_ms": round(min(times) * 1000, 1),
                     "median_ms": round(sorted(times)[len(times) // 2] * 1000, 1),
                 }  # fmt: skip
-    finally:
-        if keep and connection.vendor == "sqlite":
-            connection.close()
-            connection.settings_dict["NAME"] = old_name
-        else:
-            connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
