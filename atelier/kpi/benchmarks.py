@@ -100,6 +100,8 @@ def build(scale: int, seed: int = SEED) -> dict:  # noqa: C901 - one generator, 
         SHOE_INDUSTRIES,
         SUPPORTING,
         _insert,
+        ledger_row,
+        voucher_life,
     )
     from atelier.vouchers.models import Application, LedgerEntry, Programme, RuleSet
 
@@ -182,12 +184,8 @@ def build(scale: int, seed: int = SEED) -> dict:  # noqa: C901 - one generator, 
         applications.clear()
         ledger.clear()
 
-    def entry(p, e, provider, kind, year, at, **d):
-        ledger.append((
-            p, None, e, provider, None, kind, d.get("budget", 0), d.get("unallocated", 0),
-            d.get("granted", 0), d.get("available", 0), d.get("reserved", 0),
-            d.get("spent", 0), d.get("paid", 0), year, at, None, "",
-        ))  # fmt: skip
+    def entry(*args, **d):
+        ledger.append(ledger_row(*args, **d))
 
     for year, target in ledger_by_year.items():
         written = 0
@@ -204,30 +202,16 @@ def build(scale: int, seed: int = SEED) -> dict:  # noqa: C901 - one generator, 
                 continue
             before = len(ledger)
             budgets[p] = budgets.get(p, 0) + amount
-            entry(p, e, None, "grant", year, at, unallocated=-amount, granted=amount,
-                  available=amount)  # fmt: skip
-            left = amount
-            while left > 0 and rng.random() < 0.8:
-                provider = provider_ids[rng.randrange(len(provider_ids))]
-                reserved = min(left, rng.choice((200_000, 500_000, 1_000_000, 2_000_000)))
-                entry(p, e, provider, "reserve", year, at, available=-reserved, reserved=reserved)
-                left -= reserved
-                if rng.random() < 0.9:
-                    approved = reserved if rng.random() < 0.85 else reserved * 4 // 5
-                    entry(p, e, provider, "spend", year, at, reserved=-reserved, spent=approved,
-                          available=reserved - approved)  # fmt: skip
-                    left += reserved - approved
-                    if rng.random() < 0.85:
-                        entry(p, e, provider, "payout", year, at, paid=approved)
-                else:
-                    entry(p, e, provider, "release", year, at, available=reserved,
-                          reserved=-reserved)  # fmt: skip
-                    left += reserved
-                if rng.random() < 0.5:
-                    break
-            if left > 0 and rng.random() < 0.7:
-                entry(p, e, None, "reclaim", year, at, available=-left, granted=-left,
-                      unallocated=left)  # fmt: skip
+            voucher_life(
+                rng,
+                entry,
+                p,
+                e,
+                year,
+                at,
+                amount,
+                lambda: provider_ids[rng.randrange(len(provider_ids))],
+            )
             written += len(ledger) - before
             if len(ledger) >= 20_000:
                 flush()

@@ -53,6 +53,42 @@ def _ts(rng: random.Random, year: int) -> datetime:
     return datetime(year, rng.randint(1, 12), rng.randint(1, 28), 9, 0, tzinfo=UTC)
 
 
+def ledger_row(p, e, provider, kind, year, at, **d) -> tuple:
+    """One ledger row in LEDGER_COLUMNS order; `d` holds the non-zero deltas by short name."""
+    return (
+        p, None, e, provider, None, kind, d.get("budget", 0), d.get("unallocated", 0),
+        d.get("granted", 0), d.get("available", 0), d.get("reserved", 0),
+        d.get("spent", 0), d.get("paid", 0), year, at, None, "",
+    )  # fmt: skip
+
+
+def voucher_life(rng, entry, p, e, year, at, amount, pick_provider) -> None:
+    """The ledger rows of one granted voucher: grant, then up to a few reservations (mostly
+    spent — some at 80 % — and mostly paid out, else released), and the unused rest mostly
+    reclaimed. Every row balanced like `ledger._entry`'s."""
+    entry(p, e, None, "grant", year, at, unallocated=-amount, granted=amount, available=amount)
+    left = amount
+    while left > 0 and rng.random() < 0.8:
+        provider = pick_provider()
+        reserved = min(left, rng.choice((200_000, 500_000, 1_000_000, 2_000_000)))
+        entry(p, e, provider, "reserve", year, at, available=-reserved, reserved=reserved)
+        left -= reserved
+        if rng.random() < 0.9:
+            approved = reserved if rng.random() < 0.85 else reserved * 4 // 5
+            entry(p, e, provider, "spend", year, at, reserved=-reserved, spent=approved,
+                  available=reserved - approved)  # fmt: skip
+            left += reserved - approved
+            if rng.random() < 0.85:
+                entry(p, e, provider, "payout", year, at, paid=approved)
+        else:
+            entry(p, e, provider, "release", year, at, available=reserved, reserved=-reserved)
+            left += reserved
+        if rng.random() < 0.5:
+            break
+    if left > 0 and rng.random() < 0.7:
+        entry(p, e, None, "reclaim", year, at, available=-left, granted=-left, unallocated=left)
+
+
 def build(rows: int, seed: int = SEED) -> dict:
     """Insert about `rows` ledger rows (and what they refer to); returns what was built."""
     from atelier.orgs.models import Organization, OrgKind, OrgStatus
@@ -123,12 +159,8 @@ def build(rows: int, seed: int = SEED) -> dict:
     budgets: dict[int, int] = {}
     written = 0
 
-    def entry(p, e, provider, kind, year, at, **d):
-        ledger.append((
-            p, None, e, provider, None, kind, d.get("budget", 0), d.get("unallocated", 0),
-            d.get("granted", 0), d.get("available", 0), d.get("reserved", 0),
-            d.get("spent", 0), d.get("paid", 0), year, at, None, "",
-        ))  # fmt: skip
+    def entry(*args, **d):
+        ledger.append(ledger_row(*args, **d))
 
     def flush():
         nonlocal written
@@ -153,27 +185,9 @@ def build(rows: int, seed: int = SEED) -> dict:
             continue
         applications.append((p, e, rules[p], amount, "基准", "approved", "[]", None, at))
         budgets[p] = budgets.get(p, 0) + amount
-        entry(p, e, None, "grant", year, at, unallocated=-amount, granted=amount, available=amount)
-        left = amount
-        while left > 0 and rng.random() < 0.8:
-            provider = providers[rng.randrange(n_providers)].pk
-            reserved = min(left, rng.choice((200_000, 500_000, 1_000_000, 2_000_000)))
-            entry(p, e, provider, "reserve", year, at, available=-reserved, reserved=reserved)
-            left -= reserved
-            if rng.random() < 0.9:
-                approved = reserved if rng.random() < 0.85 else reserved * 4 // 5
-                entry(p, e, provider, "spend", year, at, reserved=-reserved, spent=approved,
-                      available=reserved - approved)  # fmt: skip
-                left += reserved - approved
-                if rng.random() < 0.85:
-                    entry(p, e, provider, "payout", year, at, paid=approved)
-            else:
-                entry(p, e, provider, "release", year, at, available=reserved, reserved=-reserved)
-                left += reserved
-            if rng.random() < 0.5:
-                break
-        if left > 0 and rng.random() < 0.7:
-            entry(p, e, None, "reclaim", year, at, available=-left, granted=-left, unallocated=left)
+        voucher_life(
+            rng, entry, p, e, year, at, amount, lambda: providers[rng.randrange(n_providers)].pk
+        )
         if len(ledger) >= 20_000:
             flush()
     years = {p.pk: p.year for p in programmes.values()}
