@@ -185,13 +185,8 @@ def machine_hours(scope: Scope) -> Decimal:
 def _ledger_sum(scope: Scope, kind: str, field: str) -> Decimal:
     qs = LedgerEntry.objects.filter(scope.window("at"), kind=kind)
     if scope.district or scope.cluster:
-        # Distinct ledger rows: the cluster filter joins industries (one row per industry).
-        ids = (
-            LedgerEntry.objects.filter(scope.window("at"), kind=kind)
-            .filter(scope.org("enterprise"))
-            .values("id")
-        )
-        qs = LedgerEntry.objects.filter(id__in=ids)
+        # By id: the cluster filter joins industries, one row per industry of the enterprise.
+        qs = LedgerEntry.objects.filter(id__in=qs.filter(scope.org("enterprise")).values("id"))
     return _wan(qs.aggregate(total=Sum(field))["total"])
 
 

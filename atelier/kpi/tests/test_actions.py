@@ -361,6 +361,28 @@ class TestAssessment:
         assert assessment.status == "open" and assessment.total is None
         assert progress.plan_rows(plan, THIS, line=Line.GOVERNMENT)[0].actual == Decimal("34")
 
+    def test_only_assessors_reopen_and_plans_close_by_operators(self):
+        plan = _plan()
+        boss = reviewer()
+        assessment = actions.assessment_for(plan, THIS, Line.OPERATOR)
+        actions.sign_assessment(actor=boss, assessment=assessment)
+        with pytest.raises(NotAllowed):
+            actions.reopen_assessment(actor=operator(), assessment=assessment, reason="更正")
+        with pytest.raises(NotAllowed):  # a reviewer of another district
+            actions.reopen_assessment(
+                actor=reviewer("330302"), assessment=assessment, reason="更正"
+            )
+        assessment.refresh_from_db()
+        assert assessment.is_signed
+        with pytest.raises(NotAllowed):
+            actions.close_plan(actor=boss, plan=plan)
+        actions.close_plan(actor=make_user(Role.SYSADMIN), plan=plan, reason="期满")
+        plan.refresh_from_db()
+        assert plan.status == "closed"
+        with pytest.raises(NotAllowed) as exc:  # a closed plan takes no reports
+            _report(plan)
+        assert "不在执行中" in str(exc.value)
+
     def test_pending_reports_block_the_signature(self):
         plan = _plan()
         _report(plan)
