@@ -10,15 +10,13 @@ def _fast_hashing_and_private_media(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_search_caches():
-    # The search engine caches synonym groups and facet codes per process; every test starts
+    # The search engine caches synonym groups per process; every test starts
     # from its own (rolled-back) database, so start from empty caches too.
     from atelier.search import engine
 
     engine.reset_synonyms()
-    engine.reset_facet_codes()
     yield
     engine.reset_synonyms()
-    engine.reset_facet_codes()
 
 
 @pytest.fixture(autouse=True)

@@ -287,7 +287,8 @@ def run_search_bench(
         twin = TantivyIndex(tmp) if tantivy else None
         started = time.perf_counter()
         generated = 0.0
-        with engine.bulk_rebuild():
+        # Analysis pipelined into worker processes, as `atelier reindex` runs it.
+        with engine.bulk_rebuild(workers=engine.default_workers()):
             for start in range(1, rows + 1, batch):
                 g0 = time.perf_counter()
                 docs = [make_document(i) for i in range(start, min(rows, start + batch - 1) + 1)]

@@ -26,18 +26,19 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import lru_cache, partial
 
+import numpy as np
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 
-from . import analysis
+from . import analysis, postings
 from .models import FacetCode, SearchDoc, SearchStats, SearchTerm, SynonymGroup
 
 FIELDS = ("title", "category", "industry", "body")
@@ -60,7 +61,7 @@ FACET_SAMPLE = 1_000  # approximate facets are counted over the best documents r
 # Facet bits carried by every posting: clusters as a 16-bit mask, district (5 bits), kind
 # (4 bits), voucher (1 bit). Codes are assigned per value on first sight (FacetCode table).
 CLUSTER_BITS, DISTRICT_SHIFT, KIND_SHIFT, VOUCHER_SHIFT = 16, 16, 21, 25
-CODE_LIMITS = {"industry": CLUSTER_BITS, "district": 31, "kind": 15}
+CODE_LIMITS = {"industry": CLUSTER_BITS, "district": 31, "kind": 15, "category": 32767}
 
 
 @dataclass
@@ -132,66 +133,62 @@ def weighted_query(text: str) -> dict[str, float]:
 # --------------------------------------------------------------------------------------------
 # Facet codes
 
-_codes_lock = threading.Lock()
-_codes: dict[tuple[str, str], int] = {}
 
+class FacetCodes:
+    """The facet codes, read once per search or per indexed batch. Not cached across
+    transactions on purpose: a code created in a transaction that rolls back could otherwise
+    be remembered for one value while the database gives it to another."""
 
-def facet_code(facet: str, value: str, *, create: bool = False) -> int:
-    """The small integer code of a facet value (0 when unknown or over the facet's limit)."""
-    key = (facet, value)
-    with _codes_lock:
-        if key in _codes:
-            return _codes[key]
-    code = FacetCode.objects.filter(facet=facet, value=value).values_list("code", flat=True)
-    code = code.first()
-    if code is None and create:
+    def __init__(self):
+        self.codes = {
+            (f, v): c for f, v, c in FacetCode.objects.values_list("facet", "value", "code")
+        }
+        self.names = {(f, c): v for (f, v), c in self.codes.items()}
+
+    def code(self, facet: str, value: str, *, create: bool = False) -> int:
+        """The small integer code of a facet value (0 when unknown or over the facet's limit)."""
+        code = self.codes.get((facet, value))
+        if code is not None or not create:
+            return code or 0
         for _ in range(5):
-            taken = FacetCode.objects.filter(facet=facet).aggregate(m=Max("code"))["m"] or 0
+            taken = max((c for (f, _), c in self.codes.items() if f == facet), default=0)
             if taken >= CODE_LIMITS[facet]:
-                code = 0  # over the limit: filtered after fetching the documents instead
-                break
+                return 0  # over the limit: such values are checked on document rows instead
             try:
                 with transaction.atomic():
                     FacetCode.objects.create(facet=facet, value=value, code=taken + 1)
-                code = taken + 1
-                break
-            except IntegrityError:
+            except IntegrityError:  # taken meanwhile by another writer: read again
+                self.__init__()
+                if (facet, value) in self.codes:
+                    return self.codes[(facet, value)]
                 continue
-    if code:
-        with _codes_lock:
-            _codes[key] = code
-    return code or 0
+            self.codes[(facet, value)] = taken + 1
+            self.names[(facet, taken + 1)] = value
+            return taken + 1
+        return 0
 
+    def name(self, facet: str, code: int) -> str:
+        return self.names.get((facet, code), "")
 
-def reset_facet_codes() -> None:
-    with _codes_lock:
-        _codes.clear()
-
-
-def _facet_bits(facets: dict[str, list[str]]) -> int:
-    bits = 0
-    for value in facets.get("industry", []):
-        code = facet_code("industry", value, create=True)
-        if code:
-            bits |= 1 << (code - 1)
-    district = (facets.get("district") or [""])[0]
-    if district:
-        bits |= facet_code("district", district, create=True) << DISTRICT_SHIFT
-    kind = (facets.get("kind") or [""])[0]
-    if kind:
-        bits |= facet_code("kind", kind, create=True) << KIND_SHIFT
-    if (facets.get("voucher") or ["0"])[0] in ("1", "true", "True"):
-        bits |= 1 << VOUCHER_SHIFT
-    return bits
-
-
-def _decode_bits(bits: int) -> dict[str, object]:
-    return {
-        "industry_mask": bits & ((1 << CLUSTER_BITS) - 1),
-        "district": (bits >> DISTRICT_SHIFT) & 31,
-        "kind": (bits >> KIND_SHIFT) & 15,
-        "voucher": (bits >> VOUCHER_SHIFT) & 1,
-    }
+    def columns(self, facets: dict[str, list[str]]) -> tuple[int, int, int]:
+        """What every posting of a document carries: facet bits (industry clusters, district,
+        kind, voucher), category code and provider id."""
+        bits = 0
+        for value in facets.get("industry", []):
+            code = self.code("industry", value, create=True)
+            if code:
+                bits |= 1 << (code - 1)
+        district = (facets.get("district") or [""])[0]
+        if district:
+            bits |= self.code("district", district, create=True) << DISTRICT_SHIFT
+        kind = (facets.get("kind") or [""])[0]
+        if kind:
+            bits |= self.code("kind", kind, create=True) << KIND_SHIFT
+        if (facets.get("voucher") or ["0"])[0] in ("1", "true", "True"):
+            bits |= 1 << VOUCHER_SHIFT
+        category = ((facets.get("category") or [""])[0])[:40]
+        category_code = self.code("category", category, create=True) if category else 0
+        return bits, category_code, int((facets.get("provider") or ["0"])[0])
 
 
 # --------------------------------------------------------------------------------------------
@@ -203,13 +200,31 @@ def _stats() -> SearchStats:
     return stats
 
 
+class _BulkState(threading.local):
+    active = False
+    pool = None  # analysis worker (multiprocessing pool) when the rebuild runs pipelined
+    pending = None  # (documents, async analysis result) not indexed yet
+
+
+_bulk = _BulkState()
+
+
 def _term_ids(texts: Iterable[str]) -> dict[str, int]:
-    texts = set(texts)
+    """Term ids, creating the terms not seen yet (during a bulk rebuild from memory: the
+    vocabulary starts empty and every term passes through this function)."""
     ids: dict[str, int] = {}
-    todo = list(texts)
-    for i in range(0, len(todo), 500):
-        ids.update(SearchTerm.objects.filter(text__in=todo[i : i + 500]).values_list("text", "id"))
-    missing = [t for t in texts if t not in ids]
+    todo = []
+    known = _bulk.vocabulary if _bulk.active else {}
+    for t in set(texts):
+        if t in known:
+            ids[t] = known[t]
+        else:
+            todo.append(t)
+    if not _bulk.active:
+        for i in range(0, len(todo), 500):
+            chunk = todo[i : i + 500]
+            ids.update(SearchTerm.objects.filter(text__in=chunk).values_list("text", "id"))
+    missing = [t for t in todo if t not in ids]
     if missing:
         SearchTerm.objects.bulk_create(
             [SearchTerm(text=t, df=0) for t in missing], ignore_conflicts=True, batch_size=500
@@ -217,36 +232,40 @@ def _term_ids(texts: Iterable[str]) -> dict[str, int]:
         for i in range(0, len(missing), 500):
             chunk = missing[i : i + 500]
             ids.update(SearchTerm.objects.filter(text__in=chunk).values_list("text", "id"))
+        if _bulk.active:
+            known.update((t, ids[t]) for t in missing)
     return ids
 
 
-def _parse_forward(forward: str) -> dict[int, int]:
-    out = {}
-    for pair in forward.split():
-        term_id, impact = pair.split(":")
-        out[int(term_id)] = int(impact)
-    return out
-
-
 def _remove(doc_ids: list[int], df_delta: Counter, length_delta: Counter) -> None:
-    """Drop the postings and rows of these documents, recording df and length changes."""
-    old = list(SearchDoc.objects.filter(doc_id__in=doc_ids))
+    """Take these documents out of the index and count what they held (df per term, lengths):
+    their delta postings are deleted, sealed ones are marked stale (search/postings.py)."""
+    old = list(
+        SearchDoc.objects.filter(doc_id__in=doc_ids).values_list(
+            "doc_id", "forward", "sealed", *(f"len_{f}" for f in FIELDS)
+        )
+    )
     if not old:
         return
     keys = []
-    for doc in old:
-        for term_id, impact in _parse_forward(doc.forward).items():
-            keys.append((term_id, -impact, doc.doc_id))
-            df_delta[term_id] -= 1
-        length_delta["n_docs"] -= 1
-        for f in FIELDS:
-            length_delta[f"len_{f}"] -= getattr(doc, f"len_{f}")
+    stale = []
+    for doc_id, forward, sealed, *lengths in old:
+        pairs = postings.unpack_forward(forward)
+        df_delta.update(pairs[:, 0].tolist())
+        if sealed:
+            stale.append((doc_id, forward))
+        else:
+            keys.extend((t, -i, doc_id) for t, i in pairs.tolist())
+        length_delta["n_docs"] += 1
+        for f, n in zip(FIELDS, lengths, strict=True):
+            length_delta[f"len_{f}"] += n
     with connection.cursor() as cursor:
         cursor.executemany(
             "DELETE FROM search_posting WHERE term_id = %s AND neg_impact = %s AND doc_id = %s",
             keys,
         )
-    SearchDoc.objects.filter(doc_id__in=[d.doc_id for d in old]).delete()
+    postings.mark_stale(stale)
+    SearchDoc.objects.filter(doc_id__in=[d[0] for d in old]).delete()
 
 
 def _apply_deltas(df_delta: Counter, length_delta: Counter) -> None:
@@ -261,140 +280,247 @@ def _apply_deltas(df_delta: Counter, length_delta: Counter) -> None:
         )
 
 
+@lru_cache(maxsize=4096)
+def _short_field_terms(text: str) -> tuple[str, ...]:
+    return tuple(t[:MAX_TERM_LENGTH] for t in analysis.tokenize(text))
+
+
+def _field_terms(text: str) -> list[str]:
+    """The terms of one field; short texts (categories, industries) repeat and are cached."""
+    if len(text) <= 32:
+        return list(_short_field_terms(text))
+    return [t[:MAX_TERM_LENGTH] for t in analysis.tokenize(text)]
+
+
+LENGTHS = ("n_docs", *(f"len_{f}" for f in FIELDS))
+
+
+def _analyse(texts: list[tuple[str, ...]], syn: analysis.Synonyms | None = None) -> list:
+    """Per document, per field: (term counts, length), synonym group tokens included."""
+    syn = syn or _worker_synonyms or synonyms()
+    out = []
+    for fields_ in texts:
+        per_field = []
+        for text in fields_:
+            terms = syn.with_group_tokens(_field_terms(text))
+            per_field.append((Counter(terms), len(terms)))
+        out.append(per_field)
+    return out
+
+
+_worker_synonyms: analysis.Synonyms | None = None
+
+
+def _start_worker(syn: analysis.Synonyms) -> None:
+    """In an analysis worker process: the parent's synonyms and segmenter words, no database."""
+    global _worker_synonyms
+    _worker_synonyms = syn
+    analysis.ensure_dictionary()
+    analysis.add_words(w for words in syn.words_of.values() for w in words)
+
+
+def _texts(documents: list[Document]) -> list[tuple[str, ...]]:
+    return [tuple(doc.fields.get(f, "") for f in FIELDS) for doc in documents]
+
+
 @transaction.atomic
 def upsert(documents: list[Document]) -> None:
     """Add or replace documents in the index (call inside the writing action's transaction)."""
     if not documents:
         return
-    df_delta: Counter = Counter()
-    length_delta: Counter = Counter()
-    _remove([d.doc_id for d in documents], df_delta, length_delta)
-    syn = synonyms()
-    analysed = []
+    if not _bulk.active:
+        removed_df: Counter = Counter()
+        removed_len: Counter = Counter()
+        _remove([d.doc_id for d in documents], removed_df, removed_len)
+        _index(documents, _analyse(_texts(documents)), removed_df, removed_len)
+        return
     for doc in documents:
-        tokens = {}
-        for f in FIELDS:
-            words = [t[:MAX_TERM_LENGTH] for t in analysis.tokenize(doc.fields.get(f, ""))]
-            tokens[f] = syn.with_group_tokens(words)
-        analysed.append((doc, tokens))
-        length_delta["n_docs"] += 1
-        for f in FIELDS:
-            length_delta[f"len_{f}"] += len(tokens[f])
+        if doc.doc_id in _bulk.seen:
+            raise ValueError(f"document {doc.doc_id} given twice in one bulk rebuild")
+        _bulk.seen.add(doc.doc_id)
+    if _bulk.pool is None:
+        _index(documents, _analyse(_texts(documents)), Counter(), Counter())
+        return
+    # Pipelined: a worker process analyses this batch while this process indexes the last one.
+    job = _bulk.pool.apply_async(_analyse, (_texts(documents),))
+    previous, _bulk.pending = _bulk.pending, (documents, job)
+    if previous is not None:
+        _index(previous[0], previous[1].get(), Counter(), Counter())
+
+
+def _index(documents: list[Document], analysed: list, removed_df: Counter, removed_len: Counter):
+    """Write analysed documents: rows, postings (delta, or memory during a bulk rebuild), df and
+    lengths. `removed_*` are what `_remove` took out for the same documents."""
+    added: Counter = Counter()
+    for per_field in analysed:
+        for f, (_, n) in zip(FIELDS, per_field, strict=True):
+            added[f"len_{f}"] += n
+    added["n_docs"] = len(documents)
     # Averages including this batch, so a first batch is normalised against itself.
-    stats = _stats()
-    n_docs = stats.n_docs + length_delta["n_docs"]
-    averages = {
-        f: max((getattr(stats, f"len_{f}") + length_delta[f"len_{f}"]) / max(n_docs, 1), 1.0)
-        for f in FIELDS
-    }
-    ids = _term_ids(t for _, tokens in analysed for ts in tokens.values() for t in ts)
-    postings = []
+    if _bulk.active:
+        totals = _bulk.totals.copy()
+    else:
+        stats = _stats()
+        totals = Counter({k: getattr(stats, k) for k in LENGTHS})
+        totals.subtract(removed_len)
+    totals.update(added)
+    n_docs = max(totals["n_docs"], 1)
+    params = [(FIELD_WEIGHTS[f], FIELD_B[f], max(totals[f"len_{f}"] / n_docs, 1.0)) for f in FIELDS]
+    ids = _term_ids(t for per_field in analysed for counts, _ in per_field for t in counts)
+    term_ids: list[int] = []
+    tfs: list[float] = []
+    sizes: list[int] = []
+    for per_field in analysed:
+        weighted: dict[str, float] = {}
+        for (counts, n), (weight, b, avg) in zip(per_field, params, strict=True):
+            if n:
+                w = weight / (1 - b + b * n / avg)
+                for term, c in counts.items():
+                    weighted[term] = weighted.get(term, 0.0) + w * c
+        term_ids.extend([ids[t] for t in weighted])
+        tfs.extend(weighted.values())
+        sizes.append(len(weighted))
+    # BM25F saturation, stored as an integer (impact · SCALE); idf is applied at query time.
+    tf = np.array(tfs, dtype=np.float64)
+    impacts = np.maximum(np.rint(tf * (K1 + 1) / (tf + K1) * SCALE), 1).astype(np.int64)
+    tids = np.array(term_ids, dtype=np.int64)
+    codes = FacetCodes()
+    doc_columns = [codes.columns(doc.facets) for doc in documents]
     rows = []
-    k1, k1_plus_1, scale = K1, K1 + 1, SCALE
-    for doc, tokens in analysed:
-        weighted: dict[str, float] = defaultdict(float)
-        for f in FIELDS:
-            ts = tokens[f]
-            if ts:
-                b = FIELD_B[f]
-                w = FIELD_WEIGHTS[f] / (1 - b + b * len(ts) / averages[f])
-                for term in ts:
-                    weighted[term] += w
-        bits = _facet_bits(doc.facets)
-        doc_id = doc.doc_id
-        forward = []
-        for term, tf in weighted.items():
-            impact = round(tf * k1_plus_1 / (tf + k1) * scale) or 1
-            term_id = ids[term]
-            postings.append((term_id, -impact, doc_id, bits))
-            forward.append(f"{term_id}:{impact}")
-        df_delta.update(ids[t] for t in weighted)
+    end = 0
+    for doc, per_field, size in zip(documents, analysed, sizes, strict=True):
+        start, end = end, end + size
         facets = doc.facets
-        rows.append(
-            (
-                doc.doc_id,
-                (facets.get("kind") or [""])[0],
-                (facets.get("district") or [""])[0],
-                ((facets.get("category") or [""])[0])[:40],
-                (facets.get("voucher") or ["0"])[0] in ("1", "true", "True"),
-                int((facets.get("provider") or ["0"])[0]),
-                " " + " ".join(facets.get("industry", [])) + " ",
-                " ".join(forward),
-                *(len(tokens[f]) for f in FIELDS),
-            )
-        )
-    postings.sort()  # B-tree inserts in key order touch each page once
+        rows.append((
+            doc.doc_id,
+            (facets.get("kind") or [""])[0],
+            (facets.get("district") or [""])[0],
+            ((facets.get("category") or [""])[0])[:40],
+            (facets.get("voucher") or ["0"])[0] in ("1", "true", "True"),
+            int((facets.get("provider") or ["0"])[0]),
+            " " + " ".join(facets.get("industry", [])) + " ",
+            postings.pack_forward(tids[start:end], impacts[start:end]),
+            _bulk.active,
+            *(n for _, n in per_field),
+        ))  # fmt: skip
+    columns = np.empty((len(tids), postings.WIDTH), dtype=np.int64)
+    columns[:, postings.DOC] = np.repeat([d.doc_id for d in documents], sizes)
+    columns[:, postings.IMPACT] = impacts
+    columns[:, postings.BITS :] = np.repeat(np.array(doc_columns, dtype=np.int64), sizes, axis=0)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # COPY streams the rows in one round trip (executemany costs one per row).
-            raw = cursor.cursor
-            with raw.copy(COPY_DOCS) as copy:
+            with cursor.cursor.copy(COPY_DOCS) as copy:
                 for row in rows:
-                    copy.write_row(row)
-            with raw.copy(COPY_STAGED if _bulk.active else COPY_POSTING) as copy:
-                for row in postings:
                     copy.write_row(row)
         else:
             cursor.executemany(INSERT_DOCS, rows)
-            cursor.executemany(INSERT_STAGED if _bulk.active else INSERT_POSTING, postings)
-    _apply_deltas(df_delta, length_delta)
+    if _bulk.active:
+        # Sealed at the end of the rebuild, in one sort (uint32 halves the memory).
+        _bulk.parts.append((tids.astype(np.uint32), columns.astype(np.uint32)))
+        _bulk.totals.update(added)
+        return
+    delta = sorted(
+        (t, -impact, doc, f, c, p)
+        for t, (doc, impact, f, c, p) in zip(tids.tolist(), columns.tolist(), strict=True)
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(COPY_POSTING) as copy:
+                for row in delta:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(INSERT_POSTING, delta)
+    added_df = Counter(term_ids)
+    added_df.subtract(removed_df)
+    added.subtract(removed_len)
+    _apply_deltas(added_df, added)
 
 
 DOC_FIELDS = (
-    "doc_id, kind, district, category, voucher, provider, clusters, forward, "
+    "doc_id, kind, district, category, voucher, provider, clusters, forward, sealed, "
     "len_title, len_category, len_industry, len_body"
 )
 INSERT_DOCS = (
-    "INSERT INTO search_doc (doc_id, kind, district, category, voucher, provider, clusters, "
-    "forward, len_title, len_category, len_industry, len_body) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    f"INSERT INTO search_doc ({DOC_FIELDS}) "  # noqa: S608 - constant column names
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 COPY_DOCS = f"COPY search_doc ({DOC_FIELDS}) FROM STDIN"
-COPY_POSTING = "COPY search_posting (term_id, neg_impact, doc_id, f) FROM STDIN"
-COPY_STAGED = "COPY search_posting_stage (term_id, neg_impact, doc_id, f) FROM STDIN"
+COPY_POSTING = "COPY search_posting (term_id, neg_impact, doc_id, f, c, p) FROM STDIN"
 INSERT_POSTING = (
-    "INSERT INTO search_posting (term_id, neg_impact, doc_id, f) VALUES (%s, %s, %s, %s)"
+    "INSERT INTO search_posting (term_id, neg_impact, doc_id, f, c, p) "
+    "VALUES (%s, %s, %s, %s, %s, %s)"
 )
-INSERT_STAGED = (
-    "INSERT INTO search_posting_stage (term_id, neg_impact, doc_id, f) VALUES (%s, %s, %s, %s)"
-)
-
-
-class _BulkState(threading.local):
-    active = False
-
-
-_bulk = _BulkState()
 
 
 @contextmanager
-def bulk_rebuild():
-    """Rebuild the whole index fast: clear it, let `upsert()` append postings to an unindexed
-    staging table, and at the end move them into the impact-ordered table in key order (one
-    sequential B-tree build instead of millions of random inserts). Use it for `reindex` and
-    benchmarks, inside one transaction; nothing can search the index meanwhile."""
+def bulk_rebuild(*, workers: int = 0):
+    """Rebuild the whole index fast: clear it, let `upsert()` keep the vocabulary, lengths and
+    postings in memory (24 bytes per posting), and at the end write every posting into sealed
+    blocks in one sort. With `workers` (≥ 1, on platforms that fork), text analysis runs in
+    that many worker processes, pipelined with indexing. Use it for `reindex` and benchmarks;
+    searches meanwhile see an empty or partial index."""
     clear()
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS search_posting_stage")
-        cursor.execute(
-            "CREATE TABLE search_posting_stage "
-            "(term_id integer, neg_impact integer, doc_id bigint, f integer)"
-        )
     _bulk.active = True
+    _bulk.vocabulary = {}
+    _bulk.parts = []
+    _bulk.seen = set()
+    _bulk.totals = Counter()
+    _bulk.pending = None
+    _bulk.pool = _analysis_pool(workers)
     try:
         yield
+        if _bulk.pending is not None:
+            documents, job = _bulk.pending
+            _index(documents, job.get(), Counter(), Counter())
+        parts, totals = _bulk.parts, _bulk.totals
     finally:
+        if _bulk.pool is not None:
+            _bulk.pool.terminate()
         _bulk.active = False
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO search_posting (term_id, neg_impact, doc_id, f) "
-            "SELECT term_id, neg_impact, doc_id, f FROM search_posting_stage "
-            "ORDER BY term_id, neg_impact, doc_id"
-        )
-        cursor.execute("DROP TABLE search_posting_stage")
+        _bulk.pool = _bulk.pending = None
+        _bulk.vocabulary, _bulk.parts, _bulk.seen = {}, [], set()
+    with transaction.atomic():
+        if parts:
+            term_ids = np.concatenate([t for t, _ in parts])
+            columns = np.concatenate([c for _, c in parts])
+            del parts
+            df = np.bincount(term_ids)
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    "UPDATE search_term SET df = %s WHERE id = %s",
+                    [(int(df[t]), int(t)) for t in np.flatnonzero(df)],
+                )
+            postings.write_blocks(postings.encode(*postings.sort_postings(term_ids, columns)))
+        _stats()
+        SearchStats.objects.filter(pk=1).update(**{k: totals[k] for k in LENGTHS})
     from . import semantic
 
     semantic.prune()  # vectors of listings that were not indexed again
+
+
+def default_workers() -> int:
+    """Analysis workers for a rebuild: one per core beyond the one that writes (at most 4)."""
+    import os
+
+    return max(0, min(4, (os.cpu_count() or 1) - 1))
+
+
+def _analysis_pool(workers: int):
+    import multiprocessing
+
+    if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    syn = synonyms()  # read here: workers never touch the database
+    context = multiprocessing.get_context("fork")
+    return context.Pool(workers, initializer=_start_worker, initargs=(syn,))
+
+
+def seal() -> dict:
+    """Merge the delta into the sealed blocks (see search/postings.py). Searches keep working
+    meanwhile; index writers wait. Run it periodically (`atelier reindex --seal`)."""
+    with transaction.atomic():
+        return postings.seal()
 
 
 def vacuum() -> None:
@@ -403,9 +529,8 @@ def vacuum() -> None:
     instead of after the next autovacuum. Nothing to do on SQLite."""
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE search_posting")
-            cursor.execute("VACUUM ANALYZE search_doc")
-            cursor.execute("VACUUM ANALYZE search_term")
+            for table in ("search_block", "search_posting", "search_doc", "search_term"):
+                cursor.execute(f"VACUUM ANALYZE {table}")
 
 
 @transaction.atomic
@@ -413,13 +538,17 @@ def delete(doc_ids: list[int]) -> None:
     df_delta: Counter = Counter()
     length_delta: Counter = Counter()
     _remove(list(doc_ids), df_delta, length_delta)
+    for counter in (df_delta, length_delta):
+        for key in counter:
+            counter[key] = -counter[key]
     _apply_deltas(df_delta, length_delta)
 
 
 @transaction.atomic
 def clear() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM search_posting")
+        for table in ("search_posting", "search_block", "search_stale"):
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - constant names
     SearchDoc.objects.all().delete()
     SearchTerm.objects.all().delete()
     SearchStats.objects.all().delete()
@@ -442,42 +571,66 @@ class _QueryTerm:
 
 
 class _Filter:
-    """The filters: the part the database applies on postings (facet bits), and the part
-    checked on fetched document rows (category, provider, values without a code)."""
+    """The filters as checks on the facet columns that travel with every posting. A value
+    without a facet code (a facet past its code limit) matches only documents stored without
+    a code; those are then checked on their document rows (`post`)."""
 
-    def __init__(self, filters: dict):
-        self.filters = filters
-        self.sql: list[str] = []
-        self.params: list[int] = []
+    def __init__(self, filters: dict, codes: FacetCodes):
+        self.codes = codes
+        self.checks: dict[str, object] = {}  # name → function(bits, category, provider) → mask
         self.post: dict = {}
         for name, value in filters.items():
-            if name == "voucher":
-                self.sql.append(f"((f >> {VOUCHER_SHIFT}) & 1) = %s")
-                self.params.append(1 if value else 0)
-            elif name in ("kind", "district", "industry"):
-                code = facet_code(name, str(value))
-                if not code:
-                    self.post[name] = value
-                elif name == "industry":
-                    self.sql.append("(f & %s) <> 0")
-                    self.params.append(1 << (code - 1))
-                else:
-                    shift = KIND_SHIFT if name == "kind" else DISTRICT_SHIFT
-                    mask = 15 if name == "kind" else 31
-                    self.sql.append(f"((f >> {shift}) & {mask}) = %s")
-                    self.params.append(code)
-            else:
-                self.post[name] = value
+            self.checks[name] = self._check(name, value)
 
-    def where(self) -> str:
-        return "".join(f" AND {s}" for s in self.sql)
+    def _check(self, name: str, value):
+        if name == "voucher":
+            want = 1 if value else 0
+            return lambda bits, cat, prov: ((bits >> VOUCHER_SHIFT) & 1) == want
+        if name == "provider":
+            want = int(value)
+            return lambda bits, cat, prov: prov == want
+        if name not in ("kind", "district", "industry", "category"):
+            return lambda bits, cat, prov: np.ones(len(bits), dtype=bool)
+        code = self.codes.code(name, str(value))
+        if not code:
+            self.post[name] = value
+        if name == "industry":
+            if not code:
+                return lambda bits, cat, prov: (bits & ((1 << CLUSTER_BITS) - 1)) == 0
+            want = 1 << (code - 1)
+            return lambda bits, cat, prov: (bits & want) != 0
+        if name == "category":
+            return lambda bits, cat, prov: cat == code
+        shift, mask = (KIND_SHIFT, 15) if name == "kind" else (DISTRICT_SHIFT, 31)
+        return lambda bits, cat, prov: ((bits >> shift) & mask) == code
+
+    def passes(self, bits, cat, prov) -> dict[str, np.ndarray]:
+        return {name: check(bits, cat, prov) for name, check in self.checks.items()}
+
+    def apply(self, rows: np.ndarray) -> np.ndarray:
+        """The postings whose facet columns pass every filter."""
+        if not self.checks or not len(rows):
+            return rows
+        keep = np.ones(len(rows), dtype=bool)
+        for ok in self.passes(rows[:, P_BITS], rows[:, P_CATEGORY], rows[:, P_PROVIDER]).values():
+            keep &= ok
+        return rows[keep]
+
+    def post_check(self, seen: _Seen) -> np.ndarray:
+        """Doc ids failing a filter that had to be checked on document rows."""
+        if not self.post:
+            return np.empty(0, dtype=np.int64)
+        rows = _fetch_docs(seen.doc_ids.tolist())
+        failing = [d for d in seen.doc_ids.tolist() if not _doc_matches(rows[d], self.post)]
+        return np.array(failing, dtype=np.int64)
 
 
-def _doc_matches(doc: tuple, filters: dict, skip: str | None = None) -> bool:
+P_BITS, P_CATEGORY, P_PROVIDER = postings.BITS, postings.CATEGORY, postings.PROVIDER
+
+
+def _doc_matches(doc: tuple, filters: dict) -> bool:
     # doc = (doc_id, kind, district, category, voucher, provider, clusters)
     for name, value in filters.items():
-        if name == skip:
-            continue
         if name == "kind" and doc[1] != value:
             return False
         if name == "district" and doc[2] != value:
@@ -493,45 +646,49 @@ def _doc_matches(doc: tuple, filters: dict, skip: str | None = None) -> bool:
     return True
 
 
-def _facets_from_docs(docs: Iterable[tuple], filters: dict) -> dict[str, dict[str, int]]:
+def _facets(
+    seen: _Seen, passes: dict[str, np.ndarray], codes: FacetCodes
+) -> dict[str, dict[str, int]]:
     """Counts per facet value, each facet counted with the other facets' filters applied
     (so choosing a district still shows how many results the other districts have): a document
     failing no filter counts in every facet, one failing exactly one filter counts only in that
     filter's facet, one failing more counts nowhere."""
-    counts: dict[str, Counter] = {name: Counter() for name in FACETS}
-    checks = [(name, _single_check(name, value)) for name, value in filters.items()]
-    for doc in docs:
-        failed = [name for name, ok in checks if not ok(doc)]
-        if len(failed) > 1:
-            continue
-        targets = FACETS if not failed else failed
-        for name in targets:
-            if name == "kind":
-                counts["kind"][doc[1]] += 1
-            elif name == "district":
-                counts["district"][doc[2]] += 1
-            elif name == "category":
-                if doc[3]:
-                    counts["category"][doc[3]] += 1
-            elif name == "voucher":
-                counts["voucher"]["1" if doc[4] else "0"] += 1
-            elif name == "provider":
-                counts["provider"][str(doc[5])] += 1
-            elif name == "industry":
-                counts["industry"].update(doc[6].split())
-    return {name: dict(c.most_common()) for name, c in counts.items()}
-
-
-def _single_check(name: str, value):
-    index = {"kind": 1, "district": 2, "category": 3, "voucher": 4, "provider": 5}.get(name)
-    if name == "industry":
-        needle = f" {value} "
-        return lambda doc: needle in doc[6]
-    if name == "voucher":
-        return lambda doc: bool(doc[4]) == value
-    if index is None:
-        return lambda doc: True
-    return lambda doc: doc[index] == value
+    fails = np.zeros(len(seen.doc_ids), dtype=np.int64)
+    for ok in passes.values():
+        fails += ~ok
+    out: dict[str, dict[str, int]] = {}
+    for name in FACETS:
+        chosen = fails == 0
+        if name in passes:
+            chosen |= (fails == 1) & ~passes[name]
+        bits = seen.bits[chosen]
+        if name == "industry":
+            counts = Counter()
+            for bit in range(CLUSTER_BITS):
+                n = int(np.count_nonzero(bits & (1 << bit)))
+                if n:
+                    counts[codes.name("industry", bit + 1)] += n
+        elif name == "voucher":
+            on = int(np.count_nonzero((bits >> VOUCHER_SHIFT) & 1))
+            counts = Counter({"1": on, "0": len(bits) - on})
+            counts = +counts  # drop zeros
+        else:
+            if name == "provider":
+                values, numbers = np.unique(seen.provider[chosen], return_counts=True)
+                label = str
+            else:
+                column = {
+                    "kind": (bits >> KIND_SHIFT) & 15,
+                    "district": (bits >> DISTRICT_SHIFT) & 31,
+                    "category": seen.category[chosen],
+                }[name]
+                values, numbers = np.unique(column, return_counts=True)
+                label = partial(codes.name, name)
+            counts = Counter(
+                {label(v): n for v, n in zip(values.tolist(), numbers.tolist(), strict=True) if v}
+            )
+        out[name] = dict(counts.most_common())
+    return out
 
 
 DOC_COLUMNS = ("doc_id", "kind", "district", "category", "voucher", "provider", "clusters")
@@ -578,10 +735,12 @@ def search(
     terms = [_QueryTerm(i, t, weights[t] * idf(df, n_docs) / SCALE, df) for i, t, df in rows]
     if not terms:
         return Result(0, [], {}, user_terms)
+    terms.sort(key=lambda t: t.term_id)  # a fixed order: term i is bit i of the match masks
+    stale = postings.stale_ids(stats.stale_token)
     if sum(t.df for t in terms) <= EXACT_LIMIT:
-        result = _search_exhaustive(terms, filters, offset, limit)
+        result = _search_exhaustive(terms, filters, offset, limit, stale)
     else:
-        result = _search_top_k(terms, filters, offset, limit, n_docs)
+        result = _search_top_k(terms, filters, offset, limit, n_docs, stale)
     result.terms = user_terms
     syn = synonyms()
     for hit in result.hits:
@@ -589,115 +748,158 @@ def search(
     return result
 
 
-def _search_exhaustive(terms, filters, offset, limit) -> Result:
-    by_id = {t.term_id: t for t in terms}
-    scores: dict[int, float] = defaultdict(float)
-    matched: dict[int, list[str]] = defaultdict(list)
-    docs: dict[int, tuple] = {}
-    marks = ", ".join(["%s"] * len(terms))
-    columns = ", ".join(f"d.{c}" for c in DOC_COLUMNS)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT p.term_id, p.neg_impact, {columns} FROM search_posting p "  # noqa: S608
-            f"JOIN search_doc d ON d.doc_id = p.doc_id WHERE p.term_id IN ({marks})",
-            [t.term_id for t in terms],
+@dataclass
+class _Seen:
+    """The documents read so far, one array entry each: partial score, the query terms they
+    were seen under (bit i = term i), and their facet columns."""
+
+    doc_ids: np.ndarray
+    lower: np.ndarray
+    mask: np.ndarray
+    bits: np.ndarray
+    category: np.ndarray
+    provider: np.ndarray
+
+    @classmethod
+    def of(cls, parts: list[tuple[int, float, np.ndarray]]) -> _Seen:
+        if not parts:
+            empty = np.empty(0, dtype=np.int64)
+            return cls(empty, np.empty(0), empty, empty, empty, empty)
+        rows = np.concatenate([r for _, _, r in parts])
+        contrib = np.concatenate([r[:, postings.IMPACT] * weight for _, weight, r in parts])
+        term_bit = np.concatenate([np.full(len(r), 1 << i) for i, _, r in parts])
+        doc_ids, first, inverse = np.unique(
+            rows[:, postings.DOC], return_index=True, return_inverse=True
         )
-        for row in cursor.fetchall():
-            term = by_id[row[0]]
-            doc = row[2:]
-            scores[doc[0]] -= term.weight * row[1]
-            matched[doc[0]].append(term.text)
-            docs[doc[0]] = doc
-    passing = [d for d in docs.values() if _doc_matches(d, filters)]
-    passing.sort(key=lambda d: (-scores[d[0]], d[0]))
-    hits = [Hit(d[0], scores[d[0]], matched[d[0]]) for d in passing[offset : offset + limit]]
-    return Result(len(passing), hits, _facets_from_docs(docs.values(), filters), [])
+        lower = np.bincount(inverse, weights=contrib)
+        mask = np.zeros(len(doc_ids), dtype=np.int64)
+        np.bitwise_or.at(mask, inverse, term_bit)
+        facet = rows[first]
+        return cls(
+            doc_ids, lower, mask, facet[:, P_BITS], facet[:, P_CATEGORY], facet[:, P_PROVIDER]
+        )
+
+    def take(self, keep: np.ndarray) -> _Seen:
+        return _Seen(*(getattr(self, f.name)[keep] for f in fields(self)))
+
+    def drop(self, doc_ids: np.ndarray) -> _Seen:
+        return self.take(~np.isin(self.doc_ids, doc_ids)) if len(doc_ids) else self
+
+    def terms_of(self, j: int, terms: list[_QueryTerm]) -> list[str]:
+        mask = int(self.mask[j])
+        return [t.text for i, t in enumerate(terms) if mask >> i & 1]
 
 
-def _search_top_k(terms, filters, offset, limit, n_docs) -> Result:
+def _read_all(terms, stale) -> list[tuple[int, float, np.ndarray]]:
+    parts = []
+    for i, t in enumerate(terms):
+        for sealed in (True, False):
+            rows = postings.Source(t.term_id, sealed).read(None)
+            if sealed:
+                rows = postings.drop_stale(rows, stale)
+            if len(rows):
+                parts.append((i, t.weight, rows))
+    return parts
+
+
+def _search_exhaustive(terms, filters, offset, limit, stale) -> Result:
+    seen = _Seen.of(_read_all(terms, stale))
+    codes = FacetCodes()
+    flt = _Filter(filters, codes)
+    passes = flt.passes(seen.bits, seen.category, seen.provider)
+    if flt.post:
+        failing = np.isin(seen.doc_ids, flt.post_check(seen))
+        for name in flt.post:
+            passes[name] = passes[name] & ~failing
+    passing = np.ones(len(seen.doc_ids), dtype=bool)
+    for ok in passes.values():
+        passing &= ok
+    rows = np.flatnonzero(passing)
+    rows = rows[np.lexsort((seen.doc_ids[rows], -seen.lower[rows]))][offset : offset + limit]
+    hits = [Hit(int(seen.doc_ids[j]), float(seen.lower[j]), seen.terms_of(j, terms)) for j in rows]
+    return Result(int(passing.sum()), hits, _facets(seen, passes, codes), [])
+
+
+def _search_top_k(terms, filters, offset, limit, n_docs, stale) -> Result:
     need = offset + limit
-    flt = _Filter(filters)
-    # where() joins constant fragments; every value is a parameter.
-    sql = "".join([
-        "SELECT neg_impact, doc_id, f FROM search_posting WHERE term_id = %s ",
-        "AND (neg_impact > %s OR (neg_impact = %s AND doc_id > %s))",
-        flt.where(),
-        " ORDER BY neg_impact, doc_id LIMIT %s",
-    ])  # fmt: skip
-    cursors = {t.term_id: (-(2**31), -1) for t in terms}
-    bound = {t.term_id: 0.0 for t in terms}
-    live = {t.term_id for t in terms}  # lists not yet exhausted
-    lower: dict[int, float] = defaultdict(float)  # score from the postings read so far
-    seen_in: dict[int, set[int]] = defaultdict(set)
-    bits: dict[int, int] = {}
-    post_checked: dict[int, bool] = {}
+    codes = FacetCodes()
+    flt = _Filter(filters, codes)
+    sources = [
+        (i, postings.Source(t.term_id, sealed))
+        for i, t in enumerate(terms)
+        for sealed in (True, False)
+    ]
+    parts: list[tuple[int, float, np.ndarray]] = []
+    rejected: set[int] = set()  # documents failing a filter checked on their row
+    checked: set[int] = set()
     batch = max(FIRST_BATCH, need * 4)
     read = 0
-    rounds = 0
     while True:
-        rounds += 1
-        with connection.cursor() as cursor:
-            heaviest = max(t.weight for t in terms if t.term_id in live)
-            for t in terms:
-                if t.term_id not in live:
-                    continue
-                # Rare (high-idf) words decide the ranking: read their lists faster than the
-                # lists of common words, whose documents mostly just add small amounts.
-                size = max(FIRST_BATCH // 2, int(batch * t.weight / heaviest))
-                size = min(size, max(FIRST_BATCH // 2, (MAX_POSTINGS_READ - read) // len(live)))
-                last_impact, last_doc = cursors[t.term_id]
-                cursor.execute(sql, [t.term_id, last_impact, last_impact, last_doc,
-                                     *flt.params, size])  # fmt: skip
-                got = cursor.fetchall()
-                read += len(got)
-                if len(got) < size:
-                    live.discard(t.term_id)
-                if got:
-                    cursors[t.term_id] = (got[-1][0], got[-1][1])
-                    bound[t.term_id] = t.weight * -got[-1][0]
-                    for neg_impact, doc_id, f in got:
-                        lower[doc_id] -= t.weight * neg_impact
-                        seen_in[doc_id].add(t.term_id)
-                        bits[doc_id] = f
+        live = [(i, s) for i, s in sources if s.live]
+        heaviest = max(terms[i].weight for i, _ in live)
+        for i, source in live:
+            t = terms[i]
+            # Rare (high-idf) words decide the ranking: read their lists faster than the
+            # lists of common words, whose documents mostly just add small amounts.
+            size = max(FIRST_BATCH // 2, int(batch * t.weight / heaviest))
+            size = min(size, max(FIRST_BATCH // 2, (MAX_POSTINGS_READ - read) // len(live)))
+            rows = source.read(size)
+            read += len(rows)
+            if source.sealed:
+                rows = postings.drop_stale(rows, stale)
+            rows = flt.apply(rows)
+            if len(rows):
+                parts.append((i, t.weight, rows))
+        seen = _Seen.of(parts)
         if flt.post:
-            todo = [d for d in lower if d not in post_checked]
-            if todo:
-                for doc_id, row in _fetch_docs(todo).items():
-                    post_checked[doc_id] = _doc_matches(row, flt.post)
-                for doc_id in todo:
-                    if not post_checked.get(doc_id):
-                        post_checked[doc_id] = False
-                        lower.pop(doc_id, None)
-        if not live:
+            todo = seen.take(~np.isin(seen.doc_ids, list(checked)))
+            rejected.update(flt.post_check(todo).tolist())
+            checked.update(todo.doc_ids.tolist())
+            seen = seen.drop(np.array(sorted(rejected), dtype=np.int64))
+        bounds = _term_bounds(terms, sources)
+        if not any(s.live for _, s in sources):
             break  # every posting has been read: scores, ranking and counts are exact
-        if read >= MAX_POSTINGS_READ and len(lower) >= need:
+        if read >= MAX_POSTINGS_READ and len(seen.doc_ids) >= need:
             break
-        if len(lower) >= need:
-            kth = heapq.nlargest(need, lower.values())[-1]
-            if kth >= sum(bound[t] for t in live):
+        if read >= MAX_POSTINGS_READ * HARD_LIMIT_FACTOR:
+            break  # a filter almost nothing passes: give up with what was found
+        if len(seen.doc_ids) >= need:
+            kth = np.partition(seen.lower, len(seen.lower) - need)[len(seen.lower) - need]
+            if kth >= bounds.sum():
                 break  # no unseen document can enter the top k any more
         batch *= 4
-    exact = not live
-    texts = {t.term_id: t.text for t in terms}
+    exact = not any(s.live for _, s in sources)
     if exact:
-        ranked = sorted(lower.items(), key=lambda kv: (-kv[1], kv[0]))[offset : offset + limit]
-        hits = [Hit(d, s, [texts[t] for t in seen_in[d]]) for d, s in ranked]
+        order = np.lexsort((seen.doc_ids, -seen.lower))[offset : offset + limit]
+        hits = [
+            Hit(int(seen.doc_ids[j]), float(seen.lower[j]), seen.terms_of(j, terms)) for j in order
+        ]
     else:
-        hits = _resolve(terms, live, bound, lower, seen_in, need, offset, limit)
-    sample = (
-        lower
-        if exact or len(lower) <= FACET_SAMPLE
-        else dict(heapq.nlargest(FACET_SAMPLE, lower.items(), key=lambda kv: kv[1]))
-    )
-    facets = _facets_from_bits({d: bits[d] for d in sample}, filters)
+        hits = _resolve(terms, bounds, seen, need, offset, limit)
+    sample = np.arange(len(seen.doc_ids))
+    if not exact and len(sample) > FACET_SAMPLE:
+        sample = np.argpartition(-seen.lower, FACET_SAMPLE)[:FACET_SAMPLE]
+    facets = _facets(seen.take(sample), {}, codes)
     if exact:
-        count = len(lower)
+        count = len(seen.doc_ids)
     else:
         # The union of the terms' documents if they were independent, times the share of all
         # documents that pass the filters.
         union = n_docs * (1 - math.prod(1 - min(t.df, n_docs) / n_docs for t in terms))
-        count = max(len(lower), round(union * _selectivity(filters, n_docs)))
+        count = max(len(seen.doc_ids), round(union * _selectivity(filters, n_docs)))
     return Result(count, hits, facets, [], approximate=not exact)
+
+
+HARD_LIMIT_FACTOR = 8
+
+
+def _term_bounds(terms, sources) -> np.ndarray:
+    """Per query term, the most an unread posting can add to a document's score."""
+    bounds = np.zeros(len(terms))
+    for i, source in sources:
+        if source.live:
+            bounds[i] = max(bounds[i], source.bound * terms[i].weight)
+    return bounds
 
 
 def _selectivity(filters: dict, n_docs: int) -> float:
@@ -723,62 +925,57 @@ def _selectivity(filters: dict, n_docs: int) -> float:
     return share
 
 
-def _resolve(terms, live, bound, lower, seen_in, need, offset, limit) -> list[Hit]:
+def _resolve(terms, bounds, seen: _Seen, need, offset, limit) -> list[Hit]:
     """The exact top `need` among partly scored candidates: visit them by upper bound, score
-    each exactly from its forward index, and stop when the next upper bound cannot beat the
-    k-th exact score."""
-    live_bound = sum(bound[t] for t in live)
-    floor = heapq.nlargest(need, lower.values())[-1]
-    upper = []
-    for d, s in lower.items():
-        if s + live_bound < floor:
-            continue  # cannot reach the k-th lower bound even with every missing term
-        missing = sum(bound[t] for t in live if t not in seen_in[d])
-        if s + missing >= floor:
-            upper.append((s + missing, d))
-    upper.sort(reverse=True)
-    best: list[tuple[float, int]] = []  # min-heap of (exact score, -doc_id)
-    matched: dict[int, list[str]] = {}
-    by_id = {str(t.term_id): t for t in terms}
-    wanted = re.compile(r"(?:^| )(" + "|".join(by_id) + r"):(\d+)")
-    i = 0
-    while i < len(upper) and i < RESOLVE_LIMIT:
-        if len(best) >= need and best[0][0] >= upper[i][0]:
+    the partly seen ones exactly from their forward index, and stop when the next upper bound
+    cannot beat the k-th exact score."""
+    missing = np.zeros(len(seen.doc_ids))
+    for i, bound in enumerate(bounds.tolist()):
+        if bound:
+            missing += np.where(seen.mask >> i & 1, 0.0, bound)
+    upper = seen.lower + missing
+    floor = np.partition(seen.lower, len(seen.lower) - need)[len(seen.lower) - need]
+    candidates = np.flatnonzero(upper >= floor)
+    candidates = candidates[np.lexsort((seen.doc_ids[candidates], -upper[candidates]))]
+    score, mask = seen.lower.copy(), seen.mask.copy()
+    best: list[tuple[float, int, int]] = []  # min-heap of (exact score, -doc_id, row)
+    resolved = 0
+    for start in range(0, len(candidates), 64):
+        chunk = candidates[start : start + 64]
+        if len(best) >= need and best[0][0] >= upper[chunk[0]]:
             break
-        chunk = [d for _, d in upper[i : i + 64]]
-        i += 64
-        for doc_id, row in _fetch_docs(chunk, with_forward=True).items():
-            found = wanted.findall(row[7])
-            score = sum(by_id[tid].weight * int(impact) for tid, impact in found)
-            matched[doc_id] = [by_id[tid].text for tid, _ in found]
-            item = (score, -doc_id)
+        partial = chunk[missing[chunk] > 0][: max(0, RESOLVE_LIMIT - resolved)]
+        if len(partial):
+            resolved += len(partial)
+            score[partial], mask[partial] = _score_forward(terms, seen.doc_ids[partial])
+        for j in chunk.tolist():
+            item = (float(score[j]), -int(seen.doc_ids[j]), j)
             if len(best) < need:
                 heapq.heappush(best, item)
             elif item > best[0]:
                 heapq.heapreplace(best, item)
     ranked = sorted(best, reverse=True)[offset : offset + limit]
-    return [Hit(-neg_doc, score, matched[-neg_doc]) for score, neg_doc in ranked]
+    return [
+        Hit(-neg_doc, s, [t.text for i, t in enumerate(terms) if int(mask[j]) >> i & 1])
+        for s, neg_doc, j in ranked
+    ]
 
 
-def _facets_from_bits(doc_bits: dict[int, int], filters: dict) -> dict[str, dict[str, int]]:
-    """Facet counts for kind, district, industry and voucher from the postings' facet bits."""
-    names = {}
-    for facet, value, code in FacetCode.objects.values_list("facet", "value", "code"):
-        names[(facet, code)] = value
-    counts = {name: Counter() for name in ("kind", "district", "industry", "voucher")}
-    for b, n in Counter(doc_bits.values()).items():
-        d = _decode_bits(b)
-        if d["kind"]:
-            counts["kind"][names.get(("kind", d["kind"]), "")] += n
-        if d["district"]:
-            counts["district"][names.get(("district", d["district"]), "")] += n
-        counts["voucher"]["1" if d["voucher"] else "0"] += n
-        mask = d["industry_mask"]
-        while mask:
-            low = mask & -mask
-            counts["industry"][names.get(("industry", low.bit_length()), "")] += n
-            mask ^= low
-    return {name: dict(c.most_common()) for name, c in counts.items()}
+def _score_forward(terms, doc_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact scores and term masks of documents from their forward index, in one pass."""
+    rows = _fetch_docs(doc_ids.tolist(), with_forward=True)
+    blobs = [bytes(rows[d][7]) if d in rows else b"" for d in doc_ids.tolist()]
+    pairs = np.frombuffer(b"".join(blobs), dtype=postings.DTYPE).reshape(-1, 2).astype(np.int64)
+    owner = np.repeat(np.arange(len(blobs)), [len(b) // 8 for b in blobs])
+    query_ids = np.array([t.term_id for t in terms], dtype=np.int64)  # sorted: bit i = term i
+    weights = np.array([t.weight for t in terms])
+    pos = np.minimum(np.searchsorted(query_ids, pairs[:, 0]), len(query_ids) - 1)
+    hit = query_ids[pos] == pairs[:, 0]
+    owner, pos = owner[hit], pos[hit]
+    scores = np.bincount(owner, weights=weights[pos] * pairs[hit, 1], minlength=len(blobs))
+    masks = np.zeros(len(blobs), dtype=np.int64)
+    np.bitwise_or.at(masks, owner, np.left_shift(1, pos))
+    return scores, masks
 
 
 def suggestions(text: str, limit: int = 5) -> list[str]:
@@ -809,10 +1006,12 @@ def docs_with_terms(words: Iterable[str]) -> list[int]:
     term_ids = list(SearchTerm.objects.filter(text__in=texts).values_list("id", flat=True))
     if not term_ids:
         return []
-    marks = ", ".join(["%s"] * len(term_ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT DISTINCT doc_id FROM search_posting WHERE term_id IN ({marks})",  # noqa: S608
-            term_ids,
-        )
-        return [row[0] for row in cursor.fetchall()]
+    stale = postings.stale_ids(_stats().stale_token)
+    found: set[int] = set()
+    for term_id in term_ids:
+        for sealed in (True, False):
+            rows = postings.Source(term_id, sealed).read(None)
+            if sealed:
+                rows = postings.drop_stale(rows, stale)
+            found.update(rows[:, 0].tolist())
+    return sorted(found)

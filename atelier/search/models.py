@@ -5,10 +5,13 @@ Layout (see docs/architecture.md, "Search"):
 - `SearchDoc`: one row per indexed document with its facet values, field lengths and its forward
   index (term id → impact), used to score candidates exactly.
 - `SearchTerm`: the vocabulary with document frequencies.
-- `search_posting` (created by migration SQL, no Django model): impact-ordered postings
-  (term_id, -impact, doc_id) as the primary key plus the document's facet bits `f` — a WITHOUT
-  ROWID table on SQLite and a primary key with INCLUDE (f) on PostgreSQL — so the best documents
-  of a term are the first rows of its range and filters need no join.
+- `search_block` (created by migration SQL): the sealed postings, 128 to a row in impact order
+  (search/postings.py), written by bulk rebuilds and `engine.seal()`.
+- `search_posting` (created by migration SQL): the live delta, one impact-ordered posting per
+  row (term_id, -impact, doc_id) as the primary key plus the document's facet bits `f`,
+  category code `c` and provider `p` — a WITHOUT ROWID table on SQLite and a primary key with
+  INCLUDE (f, c, p) on PostgreSQL — written by every incremental update.
+- `SearchStale`: sealed documents replaced or deleted since their blocks were written.
 - `FacetCode`: the small integer codes of facet values packed into `f`.
 - `SearchStats`: document count and total field lengths (for BM25's average lengths).
 - `SynonymGroup`: operator-editable synonym groups, applied at query time.
@@ -30,7 +33,10 @@ class SearchDoc(models.Model):
     len_category = models.IntegerField(default=0)
     len_industry = models.IntegerField(default=0)
     len_body = models.IntegerField(default=0)
-    forward = models.TextField()  # "term_id:impact term_id:impact …"
+    # Forward index: little-endian uint32 pairs (term_id, impact), see search/postings.py.
+    forward = models.BinaryField(default=b"")
+    # True when the document's postings are in sealed blocks, False when in the delta.
+    sealed = models.BooleanField(default=False)
 
     class Meta:
         db_table = "search_doc"
@@ -50,7 +56,9 @@ class SearchPosting(models.Model):
     term_id = models.IntegerField()
     neg_impact = models.IntegerField()
     doc_id = models.BigIntegerField()
-    f = models.IntegerField(default=0)
+    f = models.IntegerField(default=0)  # facet bits
+    c = models.IntegerField(default=0)  # category code
+    p = models.BigIntegerField(default=0)  # provider id
 
     class Meta:
         db_table = "search_posting"
@@ -59,6 +67,39 @@ class SearchPosting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.term_id}:{self.doc_id}"
+
+
+class SearchBlock(models.Model):
+    """Up to 128 postings of one term in impact order (created by migration SQL so that `key` is
+    SQLite's rowid; read and written by search/postings.py)."""
+
+    key = models.BigIntegerField(primary_key=True)  # term_id << 24 | block number
+    last = models.BooleanField(default=False)  # the term's last block
+    data = models.BinaryField()  # little-endian uint32 5-tuples, see search/postings.py
+
+    class Meta:
+        db_table = "search_block"
+        verbose_name = _("倒排块")
+        verbose_name_plural = _("倒排块")
+
+    def __str__(self) -> str:
+        return f"block {self.key}"
+
+
+class SearchStale(models.Model):
+    """A sealed document whose blocks are out of date (replaced or deleted): readers drop its
+    sealed postings until `engine.seal()` rewrites the blocks of `terms`."""
+
+    doc_id = models.BigIntegerField(primary_key=True)
+    terms = models.BinaryField()  # uint32 term ids of the sealed version
+
+    class Meta:
+        db_table = "search_stale"
+        verbose_name = _("待合并文档")
+        verbose_name_plural = _("待合并文档")
+
+    def __str__(self) -> str:
+        return f"stale {self.doc_id}"
 
 
 class SearchTerm(models.Model):
@@ -80,6 +121,8 @@ class SearchStats(models.Model):
     len_category = models.BigIntegerField(default=0)
     len_industry = models.BigIntegerField(default=0)
     len_body = models.BigIntegerField(default=0)
+    # Changes whenever the stale set changes, so processes know when to reload it.
+    stale_token = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         db_table = "search_stats"

@@ -208,3 +208,22 @@ class TestReindexCommand:
         assert "4 条资源" in out.getvalue()
         assert sorted(titles(search_resources("检测"))) == sorted(before)
         assert SearchDoc.objects.count() == 4  # published listings only
+
+    def test_seal_merges_the_edits_made_since_the_rebuild(self, library):
+        from django.core.management import call_command
+
+        from atelier.search.models import SearchDoc
+
+        call_command("reindex", "--workers", "0", stdout=io.StringIO())
+        assert not SearchDoc.objects.filter(sealed=False).exists()
+        nickel = library["nickel"]
+        nickel.title = "眼镜架镍释放快速检测"
+        nickel.save()
+        actions.reindex([nickel])  # what every catalog action does after a change
+        before = [(h.resource.title, h.score) for h in search_resources("镍释放 检测").hits]
+        assert SearchDoc.objects.filter(sealed=False).count() == 1
+        out = io.StringIO()
+        call_command("reindex", "--seal", stdout=out)
+        assert "清除 1 篇过期文档" in out.getvalue()
+        assert [(h.resource.title, h.score) for h in search_resources("镍释放 检测").hits] == before
+        assert not SearchDoc.objects.filter(sealed=False).exists()

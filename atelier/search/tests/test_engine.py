@@ -3,6 +3,7 @@ from django.db import connection
 
 from atelier.search import analysis, engine
 from atelier.search.highlight import highlight
+from atelier.search.models import SearchDoc, SearchTerm
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +88,153 @@ def test_bulk_rebuild_gives_the_same_index_as_upserts():
         for i in range(0, len(docs), 20):
             engine.upsert(docs[i : i + 20])
     after = [(h.doc_id, round(h.score, 9)) for h in engine.search("防滑 耐磨", limit=30).hits]
-    assert [d for d, _ in after] == [d for d, _ in before]
+    assert after == before
+    # A rebuild writes sealed blocks only.
+    assert _count("search_posting") == 0 and _count("search_block") > 0
+    assert not SearchDoc.objects.filter(sealed=False).exists()
+
+
+def _count(table: str) -> int:
     with connection.cursor() as c:
-        c.execute("SELECT count(*) FROM search_posting")
-        assert c.fetchone()[0] > 0
+        c.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - test constant
+        return c.fetchone()[0]
+
+
+def _blocks() -> list:
+    """The sealed blocks by term text (term ids differ from one rebuild to the next)."""
+    text = dict(SearchTerm.objects.values_list("id", "text"))
+    with connection.cursor() as c:
+        c.execute("SELECT key, last, data FROM search_block")
+        rows = c.fetchall()
+    return sorted((text[k >> 24], k & 0xFFFFFF, bool(last), bytes(data)) for k, last, data in rows)
+
+
+def _ranking(text: str, **kwargs) -> list[tuple[int, float]]:
+    return [(h.doc_id, round(h.score, 9)) for h in engine.search(text, **kwargs).hits]
+
+
+CORPUS_WORDS = "鞋底 防滑 耐磨 检测 镜架 镍释放 皮革 甲醛 舒适性 足底压力 设计 打样".split()
+
+
+def _random_docs(rng, ids, districts=("330302", "330304", "330381")):
+    out = []
+    for i in ids:
+        title = "".join(rng.sample(CORPUS_WORDS, 2))
+        body = " ".join(rng.choices(CORPUS_WORDS, k=rng.randint(1, 12)))
+        facets = {
+            "district": [rng.choice(districts)],
+            "voucher": [rng.choice("01")],
+            "industry": [rng.choice(["shoes", "eyewear"])],
+        }
+        out.append(doc(i, title, body, **facets))
+    return out
+
+
+class TestSealedBlocks:
+    """Sealed blocks, the delta and the stale set together rank exactly like an index built by
+    upserts alone, on the exhaustive and the top-k path, before and after sealing."""
+
+    QUERIES = [
+        ("防滑 检测", {}),
+        ("镜架 镍释放", {"district": "330304"}),
+        ("皮革 甲醛 舒适性", {"voucher": True}),
+        ("足底压力 设计", {"industry": "shoes"}),
+        ("打样", {"category": "检测"}),
+    ]
+
+    def _results(self, monkeypatch, exact_limit):
+        monkeypatch.setattr(engine, "EXACT_LIMIT", exact_limit)
+        monkeypatch.setattr(engine, "FIRST_BATCH", 8)
+        out = []
+        for text, filters in self.QUERIES:
+            result = engine.search(text, filters=filters, limit=15)
+            count = None if result.approximate else result.count  # estimates are not compared
+            out.append((_ranking(text, filters=filters, limit=15), count))
+        return out
+
+    def test_edits_after_a_rebuild_and_sealing_keep_the_ranking_exact(self, monkeypatch):
+        import random
+
+        rng = random.Random(7)
+        docs = _random_docs(rng, range(1, 401))
+        for d in docs[::3]:
+            d.facets["category"] = ["检测"]
+        with engine.bulk_rebuild():
+            engine.upsert(docs)
+        # Edit a quarter of the documents and delete some, through the delta and stale set.
+        edited = _random_docs(rng, range(1, 401, 4))
+        engine.upsert(edited)
+        engine.delete(list(range(3, 401, 10)))
+        engine.upsert(_random_docs(rng, range(401, 431)))  # new ones
+        assert _count("search_stale") > 0 and _count("search_posting") > 0
+        mixed = {limit: self._results(monkeypatch, limit) for limit in (10**9, 0)}
+        # Exhaustive and top-k rank alike (the top-k path stops early: its counts are estimates).
+        assert [r for r, _ in mixed[10**9]] == [r for r, _ in mixed[0]]
+        assert all(n is not None for _, n in mixed[10**9])
+
+        # Both agree with a brute-force scan of the forward index of every live document.
+        expected = [self._brute_force(text, filters) for text, filters in self.QUERIES]
+        assert [r for r, _ in mixed[0]] == expected
+        report = engine.seal()
+        assert report["stale_documents"] > 0 and report["delta_postings"] > 0
+        assert _count("search_stale") == 0 and _count("search_posting") == 0
+        assert not SearchDoc.objects.filter(sealed=False).exists()
+        sealed = {limit: self._results(monkeypatch, limit) for limit in (10**9, 0)}
+        assert sealed == mixed
+        stats = engine.SearchStats.objects.get()
+        assert stats.n_docs == SearchDoc.objects.count() == 400 - 40 + 30
+
+    @staticmethod
+    def _brute_force(text, filters, limit=15):
+        from atelier.search.postings import unpack_forward
+
+        n_docs = engine.SearchStats.objects.get().n_docs
+        weights = engine.weighted_query(text)
+        terms = {
+            term_id: weights[t] * engine.idf(df, n_docs) / engine.SCALE
+            for term_id, t, df in SearchTerm.objects.filter(text__in=weights, df__gt=0)
+            .values_list("id", "text", "df")
+        }  # fmt: skip
+        scored = []
+        for row in SearchDoc.objects.values_list(*engine.DOC_COLUMNS, "forward"):
+            if not engine._doc_matches(row, filters):
+                continue
+            score = sum(terms.get(t, 0) * i for t, i in unpack_forward(row[7]).tolist())
+            if score:
+                scored.append((round(score, 9), row[0]))
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        return [(d, s) for s, d in scored[:limit]]
+
+    def test_a_replaced_sealed_document_is_found_by_its_new_words_only(self):
+        with engine.bulk_rebuild():
+            engine.upsert([doc(1, "防水测试"), doc(2, "防水测试")])
+        engine.upsert([doc(1, "防滑测试")])
+        assert [h.doc_id for h in engine.search("防水").hits] == [2]
+        assert [h.doc_id for h in engine.search("防滑").hits] == [1]
+        assert engine.docs_with_terms(["防水"]) == [2]
+        engine.delete([2])
+        assert engine.search("防水").count == 0
+        assert engine.docs_with_terms(["防水"]) == []
+        assert SearchTerm.objects.get(text="防水").df == 0
+        engine.seal()
+        assert engine.search("防水").count == 0
+        assert [h.doc_id for h in engine.search("测试").hits] == [1]
+
+    def test_pipelined_analysis_in_a_worker_builds_the_same_index(self):
+        docs = [
+            doc(i, f"鞋底{i % 3}防滑", "耐磨 检测 足底压力 " * (i % 4 + 1)) for i in range(1, 90)
+        ]
+        with engine.bulk_rebuild():
+            for i in range(0, len(docs), 20):
+                engine.upsert(docs[i : i + 20])
+        alone = _ranking("防滑 足底压力", limit=50), _blocks()
+        with engine.bulk_rebuild(workers=1):
+            for i in range(0, len(docs), 20):
+                engine.upsert(docs[i : i + 20])
+        assert (_ranking("防滑 足底压力", limit=50), _blocks()) == alone
+        assert engine.SearchStats.objects.get().n_docs == 89
+
+    def test_a_document_twice_in_one_rebuild_is_refused(self):
+        with pytest.raises(ValueError), engine.bulk_rebuild():
+            engine.upsert([doc(1, "防水测试")])
+            engine.upsert([doc(1, "防水测试")])
