@@ -11,15 +11,16 @@ with field weights W (title above category/keywords above industry and descripti
 term weights w_t (1 for the user's words, SYNONYM_WEIGHT for their synonym groups: every word of
 a synonym group is also indexed as the group's token, so a group costs one posting list).
 
-The impact does not depend on idf, so it is computed at index time and stored in the posting's
-key, `(term_id, −impact, doc_id)`: a term's best documents are the first rows of its range. Each
-posting also carries the document's facet bits (kind, district, voucher, industry clusters), so
-filters are applied by the database while it walks the range. A query reads each term's postings
-best-first in growing batches, keeps lower and upper score bounds per candidate (the "no random
-access" algorithm of Fagin, Lotem & Naor 2003), stops once no unseen or partly seen document can
-enter the top k, and rescores the few remaining candidates exactly from the forward index. Small
-result sets (Σ df ≤ EXACT_LIMIT) are scored exhaustively, with exact counts and facets; larger
-ones report facet counts over the documents read and an estimated total (`approximate`).
+The impact does not depend on idf, so it is computed at index time and stored with the posting;
+a term's postings are kept in impact order (search/postings.py: sealed blocks plus a live delta),
+so its best documents come first. Each posting also carries the document's facet columns (kind,
+district, voucher, industry clusters as bits; category code; provider), so filters and facet
+counts are array operations on the postings read. A query reads each term's postings best-first
+in growing batches, keeps lower and upper score bounds per candidate (the "no random access"
+algorithm of Fagin, Lotem & Naor 2003), stops once no unseen document can enter the top k, and
+rescores the partly seen candidates exactly from the forward index. Small result sets
+(Σ df ≤ EXACT_LIMIT) are scored exhaustively, with exact counts and facets; larger ones report
+facet counts over the documents read and an estimated total (`approximate`).
 """
 
 from __future__ import annotations
@@ -595,8 +596,8 @@ class _Filter:
         if not code:
             self.post[name] = value
         if name == "industry":
-            if not code:
-                return lambda bits, cat, prov: (bits & ((1 << CLUSTER_BITS) - 1)) == 0
+            if not code:  # a document lists several clusters: only its row can tell
+                return lambda bits, cat, prov: np.ones(len(bits), dtype=bool)
             want = 1 << (code - 1)
             return lambda bits, cat, prov: (bits & want) != 0
         if name == "category":
@@ -834,6 +835,7 @@ def _search_top_k(terms, filters, offset, limit, n_docs, stale) -> Result:
     checked: set[int] = set()
     batch = max(FIRST_BATCH, need * 4)
     read = 0
+    budget = MAX_POSTINGS_READ
     while True:
         live = [(i, s) for i, s in sources if s.live]
         heaviest = max(terms[i].weight for i, _ in live)
@@ -842,7 +844,7 @@ def _search_top_k(terms, filters, offset, limit, n_docs, stale) -> Result:
             # Rare (high-idf) words decide the ranking: read their lists faster than the
             # lists of common words, whose documents mostly just add small amounts.
             size = max(FIRST_BATCH // 2, int(batch * t.weight / heaviest))
-            size = min(size, max(FIRST_BATCH // 2, (MAX_POSTINGS_READ - read) // len(live)))
+            size = min(size, max(FIRST_BATCH // 2, (budget - read) // len(live)))
             rows = source.read(size)
             read += len(rows)
             if source.sealed:
@@ -863,6 +865,8 @@ def _search_top_k(terms, filters, offset, limit, n_docs, stale) -> Result:
             break
         if read >= MAX_POSTINGS_READ * HARD_LIMIT_FACTOR:
             break  # a filter almost nothing passes: give up with what was found
+        if read >= MAX_POSTINGS_READ:
+            budget = MAX_POSTINGS_READ * HARD_LIMIT_FACTOR  # too few found: read on, still growing
         if len(seen.doc_ids) >= need:
             kth = np.partition(seen.lower, len(seen.lower) - need)[len(seen.lower) - need]
             if kth >= bounds.sum():
@@ -934,7 +938,10 @@ def _resolve(terms, bounds, seen: _Seen, need, offset, limit) -> list[Hit]:
         if bound:
             missing += np.where(seen.mask >> i & 1, 0.0, bound)
     upper = seen.lower + missing
-    floor = np.partition(seen.lower, len(seen.lower) - need)[len(seen.lower) - need]
+    if len(seen.lower) >= need:
+        floor = np.partition(seen.lower, len(seen.lower) - need)[len(seen.lower) - need]
+    else:
+        floor = -np.inf  # stopped by the hard limit with fewer candidates than wanted
     candidates = np.flatnonzero(upper >= floor)
     candidates = candidates[np.lexsort((seen.doc_ids[candidates], -upper[candidates]))]
     score, mask = seen.lower.copy(), seen.mask.copy()

@@ -224,10 +224,12 @@ def read_term(term_id: int) -> np.ndarray:
 def seal() -> dict:
     """Merge the delta into the sealed blocks and drop stale documents from them, rewriting
     only the blocks of the terms concerned. Call inside a transaction; writers of the index
-    wait meanwhile (PostgreSQL: an exclusive lock on the delta; SQLite: the write lock)."""
+    wait meanwhile (PostgreSQL: EXCLUSIVE locks, which readers pass; SQLite: the write
+    lock)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("LOCK TABLE search_posting, search_stale IN EXCLUSIVE MODE")
+            # Before touching anything, so a writer holding row locks finishes first.
+            cursor.execute("LOCK TABLE search_posting, search_stale, search_doc IN EXCLUSIVE MODE")
         cursor.execute("SELECT doc_id, terms FROM search_stale")
         stale_rows = cursor.fetchall()
         cursor.execute("SELECT term_id, doc_id, -neg_impact, f, c, p FROM search_posting")

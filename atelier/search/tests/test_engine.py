@@ -57,6 +57,50 @@ class TestEngine:
         assert [h.doc_id for h in engine.search("镜架", filters={"industry": "shoes"}).hits] == [2]
         assert [h.doc_id for h in engine.search("镜架", filters={"voucher": True}).hits] == [1]
 
+    def test_a_filter_almost_nothing_passes_stops_at_the_hard_limit(self, monkeypatch):
+        docs = [doc(i, "鞋底防滑检测", district=["330302"]) for i in range(1, 200)]
+        docs.append(doc(200, "皮革", "防滑 " + "面料 工艺 " * 40, district=["330304"]))
+        engine.upsert(docs)
+        monkeypatch.setattr(engine, "EXACT_LIMIT", 0)
+        monkeypatch.setattr(engine, "FIRST_BATCH", 4)
+        monkeypatch.setattr(engine, "MAX_POSTINGS_READ", 8)
+        monkeypatch.setattr(engine, "HARD_LIMIT_FACTOR", 1)
+        result = engine.search("鞋底 防滑", filters={"district": "330304"})
+        assert result.approximate and result.hits == []  # gave up before reaching document 200
+        monkeypatch.setattr(engine, "HARD_LIMIT_FACTOR", 1000)
+        assert [
+            h.doc_id for h in engine.search("鞋底 防滑", filters={"district": "330304"}).hits
+        ] == [200]
+
+    def test_a_facet_code_from_a_rolled_back_transaction_is_not_reused(self):
+        from django.db import transaction
+
+        with pytest.raises(RuntimeError), transaction.atomic():
+            engine.upsert([doc(1, "镜架检测", district=["330399"])])
+            raise RuntimeError("the import failed")
+        engine.upsert([doc(2, "镜架检测", district=["330304"])])  # gets the same code number
+        assert engine.search("镜架", filters={"district": "330399"}).count == 0
+        assert [h.doc_id for h in engine.search("镜架", filters={"district": "330304"}).hits] == [2]
+
+    def test_category_and_provider_filter_and_count_on_both_paths(self, monkeypatch):
+        docs = [
+            doc(
+                i, "鞋底防滑检测", category=["检测" if i % 2 else "设计"], provider=[str(i % 3 + 1)]
+            )
+            for i in range(1, 61)
+        ]
+        engine.upsert(docs)
+        for limit in (10**9, 0):
+            monkeypatch.setattr(engine, "EXACT_LIMIT", limit)
+            result = engine.search("防滑", filters={"category": "检测", "provider": 2}, limit=50)
+            assert sorted(h.doc_id for h in result.hits) == [
+                i for i in range(1, 61, 2) if i % 3 == 1
+            ]
+        monkeypatch.setattr(engine, "EXACT_LIMIT", 10**9)
+        facets = engine.search("防滑", filters={"category": "检测"}).facets
+        assert facets["category"] == {"检测": 30, "设计": 30}  # disjunctive: other values stay
+        assert facets["provider"] == {"1": 10, "2": 10, "3": 10}
+
     def test_replacing_and_deleting_keep_statistics_right(self):
         engine.upsert([doc(1, "防水测试"), doc(2, "防水测试")])
         engine.upsert([doc(1, "防滑测试")])
