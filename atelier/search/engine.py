@@ -57,6 +57,7 @@ FIRST_BATCH = 128
 # only very common words over very large indexes reach it).
 MAX_POSTINGS_READ = 10_000
 RESOLVE_LIMIT = 320  # candidates scored exactly from the forward index, best upper bound first
+RESOLVE_CHUNK = 160  # forward indexes fetched per round trip
 FACET_SAMPLE = 1_000  # approximate facets are counted over the best documents read
 
 # Facet bits carried by every posting: clusters as a 16-bit mask, district (5 bits), kind
@@ -695,9 +696,9 @@ def _facets(
 DOC_COLUMNS = ("doc_id", "kind", "district", "category", "voucher", "provider", "clusters")
 
 
-def _fetch_docs(doc_ids: list[int], with_forward: bool = False) -> dict[int, tuple]:
+def _fetch_docs(doc_ids: list[int]) -> dict[int, tuple]:
     out: dict[int, tuple] = {}
-    columns = ", ".join(DOC_COLUMNS + (("forward",) if with_forward else ()))
+    columns = ", ".join(DOC_COLUMNS)
     with connection.cursor() as cursor:
         for i in range(0, len(doc_ids), 900):
             chunk = doc_ids[i : i + 900]
@@ -793,13 +794,12 @@ class _Seen:
 
 def _read_all(terms, stale) -> list[tuple[int, float, np.ndarray]]:
     parts = []
-    for i, t in enumerate(terms):
-        for sealed in (True, False):
-            rows = postings.Source(t.term_id, sealed).read(None)
-            if sealed:
-                rows = postings.drop_stale(rows, stale)
-            if len(rows):
-                parts.append((i, t.weight, rows))
+    for i, source in postings.sources([t.term_id for t in terms]):
+        rows = source.read(None)
+        if source.sealed:
+            rows = postings.drop_stale(rows, stale)
+        if len(rows):
+            parts.append((i, terms[i].weight, rows))
     return parts
 
 
@@ -825,11 +825,7 @@ def _search_top_k(terms, filters, offset, limit, n_docs, stale) -> Result:
     need = offset + limit
     codes = FacetCodes()
     flt = _Filter(filters, codes)
-    sources = [
-        (i, postings.Source(t.term_id, sealed))
-        for i, t in enumerate(terms)
-        for sealed in (True, False)
-    ]
+    sources = postings.sources([t.term_id for t in terms])
     parts: list[tuple[int, float, np.ndarray]] = []
     rejected: set[int] = set()  # documents failing a filter checked on their row
     checked: set[int] = set()
@@ -947,8 +943,8 @@ def _resolve(terms, bounds, seen: _Seen, need, offset, limit) -> list[Hit]:
     score, mask = seen.lower.copy(), seen.mask.copy()
     best: list[tuple[float, int, int]] = []  # min-heap of (exact score, -doc_id, row)
     resolved = 0
-    for start in range(0, len(candidates), 64):
-        chunk = candidates[start : start + 64]
+    for start in range(0, len(candidates), RESOLVE_CHUNK):
+        chunk = candidates[start : start + RESOLVE_CHUNK]
         if len(best) >= need and best[0][0] >= upper[chunk[0]]:
             break
         partial = chunk[missing[chunk] > 0][: max(0, RESOLVE_LIMIT - resolved)]
@@ -970,8 +966,8 @@ def _resolve(terms, bounds, seen: _Seen, need, offset, limit) -> list[Hit]:
 
 def _score_forward(terms, doc_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Exact scores and term masks of documents from their forward index, in one pass."""
-    rows = _fetch_docs(doc_ids.tolist(), with_forward=True)
-    blobs = [bytes(rows[d][7]) if d in rows else b"" for d in doc_ids.tolist()]
+    forward = postings.fetch_forward(doc_ids.tolist())
+    blobs = [forward.get(d, b"") for d in doc_ids.tolist()]
     pairs = np.frombuffer(b"".join(blobs), dtype=postings.DTYPE).reshape(-1, 2).astype(np.int64)
     owner = np.repeat(np.arange(len(blobs)), [len(b) // 8 for b in blobs])
     query_ids = np.array([t.term_id for t in terms], dtype=np.int64)  # sorted: bit i = term i

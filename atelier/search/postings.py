@@ -63,6 +63,53 @@ def decode(blobs: list) -> np.ndarray:
 # Reading one posting list
 
 
+def fetch(sql: str, params: list) -> list[tuple]:
+    """Run a read query of the engine. On PostgreSQL through a server-binding cursor in binary
+    format: blocks and forward indexes arrive as raw bytes instead of hex text (Django's
+    client-binding cursor cannot ask for binary results). Same connection and transaction."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    import psycopg
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, binary=True)
+        return cursor.fetchall()
+
+
+def _among(column: str, values: list[int]) -> tuple[str, list]:
+    """`column IN (values)` as SQL and parameters (one array parameter on PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def fetch_forward(doc_ids: list[int]) -> dict[int, bytes]:
+    """The forward indexes of documents (doc_id → uint32 pairs)."""
+    out: dict[int, bytes] = {}
+    for i in range(0, len(doc_ids), 900):
+        where, params = _among("doc_id", doc_ids[i : i + 900])
+        sql = f"SELECT doc_id, forward FROM search_doc WHERE {where}"  # noqa: S608
+        out.update((d, bytes(f)) for d, f in fetch(sql, params))
+    return out
+
+
+def sources(term_ids: list[int]) -> list[tuple[int, Source]]:
+    """The posting lists to read for query terms, as (term index, list): the sealed blocks of
+    each, and its delta only where it has one (one query finds which)."""
+    where, params = _among("term_id", term_ids)
+    sql = f"SELECT DISTINCT term_id FROM search_posting WHERE {where}"  # noqa: S608
+    in_delta = {row[0] for row in fetch(sql, params)}
+    out = []
+    for i, term_id in enumerate(term_ids):
+        out.append((i, Source(term_id, sealed=True)))
+        if term_id in in_delta:
+            out.append((i, Source(term_id, sealed=False)))
+    return out
+
+
 class Source:
     """One impact-ordered posting list of one query term: its sealed blocks or its delta rows.
     `read(n)` returns the next ≈n postings as an (m, WIDTH) array and advances; `bound` is
@@ -80,34 +127,30 @@ class Source:
 
     def read(self, n: int | None) -> np.ndarray:
         """The next postings as an (m, WIDTH) int64 array; n=None reads all."""
-        with connection.cursor() as cursor:
-            if self.sealed:
-                hi = term_range(self.term_id)[1]
-                blocks = None if n is None else max(1, -(-n // BLOCK))
-                sql = "SELECT key, last, data FROM search_block WHERE key >= %s AND key < %s "
-                sql += "ORDER BY key" + ("" if blocks is None else " LIMIT %s")
-                params = [self._key, hi] + ([] if blocks is None else [blocks])
-                cursor.execute(sql, params)
-                rows = cursor.fetchall()
-                if not rows or blocks is None or len(rows) < blocks or rows[-1][1]:
-                    self.live = False
-                if rows:
-                    self._key = rows[-1][0] + 1
-                got = decode([r[2] for r in rows])
-            else:
-                sql = (  # noqa: S608 - constant text, values are parameters
-                    "SELECT doc_id, -neg_impact, f, c, p FROM search_posting WHERE term_id = %s "
-                    "AND (neg_impact > %s OR (neg_impact = %s AND doc_id > %s)) "
-                    "ORDER BY neg_impact, doc_id"
-                ) + ("" if n is None else " LIMIT %s")
-                params = [self.term_id, self._neg, self._neg, self._doc]
-                cursor.execute(sql, params + ([] if n is None else [n]))
-                rows = cursor.fetchall()
-                if n is None or len(rows) < n:
-                    self.live = False
-                got = np.array(rows, dtype=np.int64).reshape(-1, WIDTH)
-                if len(got):
-                    self._neg, self._doc = -int(got[-1, 1]), int(got[-1, 0])
+        if self.sealed:
+            hi = term_range(self.term_id)[1]
+            blocks = None if n is None else max(1, -(-n // BLOCK))
+            sql = "SELECT key, last, data FROM search_block WHERE key >= %s AND key < %s "
+            sql += "ORDER BY key" + ("" if blocks is None else " LIMIT %s")
+            rows = fetch(sql, [self._key, hi] + ([] if blocks is None else [blocks]))
+            if not rows or blocks is None or len(rows) < blocks or rows[-1][1]:
+                self.live = False
+            if rows:
+                self._key = rows[-1][0] + 1
+            got = decode([r[2] for r in rows])
+        else:
+            sql = (  # noqa: S608 - constant text, values are parameters
+                "SELECT doc_id, -neg_impact, f, c, p FROM search_posting WHERE term_id = %s "
+                "AND (neg_impact > %s OR (neg_impact = %s AND doc_id > %s)) "
+                "ORDER BY neg_impact, doc_id"
+            ) + ("" if n is None else " LIMIT %s")
+            params = [self.term_id, self._neg, self._neg, self._doc]
+            rows = fetch(sql, params + ([] if n is None else [n]))
+            if n is None or len(rows) < n:
+                self.live = False
+            got = np.array(rows, dtype=np.int64).reshape(-1, WIDTH)
+            if len(got):
+                self._neg, self._doc = -int(got[-1, 1]), int(got[-1, 0])
         if len(got):
             self.bound = float(got[-1, 1])
         elif not self.live:
