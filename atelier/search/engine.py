@@ -409,14 +409,7 @@ def _index(documents: list[Document], analysed: list, removed_df: Counter, remov
     columns[:, postings.DOC] = np.repeat([d.doc_id for d in documents], sizes)
     columns[:, postings.IMPACT] = impacts
     columns[:, postings.BITS :] = np.repeat(np.array(doc_columns, dtype=np.int64), sizes, axis=0)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY streams the rows in one round trip (executemany costs one per row).
-            with cursor.cursor.copy(COPY_DOCS) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            cursor.executemany(INSERT_DOCS, rows)
+    _insert(COPY_DOCS, INSERT_DOCS, rows)
     if _bulk.active:
         # Sealed at the end of the rebuild, in one sort (uint32 halves the memory).
         _bulk.parts.append((tids.astype(np.uint32), columns.astype(np.uint32)))
@@ -426,17 +419,22 @@ def _index(documents: list[Document], analysed: list, removed_df: Counter, remov
         (t, -impact, doc, f, c, p)
         for t, (doc, impact, f, c, p) in zip(tids.tolist(), columns.tolist(), strict=True)
     )
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(COPY_POSTING) as copy:
-                for row in delta:
-                    copy.write_row(row)
-        else:
-            cursor.executemany(INSERT_POSTING, delta)
+    _insert(COPY_POSTING, INSERT_POSTING, delta)
     added_df = Counter(term_ids)
     added_df.subtract(removed_df)
     added.subtract(removed_len)
     _apply_deltas(added_df, added)
+
+
+def _insert(copy_sql: str, insert_sql: str, rows: list[tuple]) -> None:
+    """Insert rows: COPY on PostgreSQL (one round trip; executemany costs one per row)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(insert_sql, rows)
 
 
 DOC_FIELDS = (
