@@ -4,6 +4,7 @@ and htmx, with Chinese form errors; everybody else gets 403; a new synonym finds
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from atelier.accounts.models import Role
 from atelier.accounts.tests.factories import make_user
@@ -101,7 +102,8 @@ class TestList:
         for word in ("鞋楦", "楦头", "楦型", "鞋垫", "垫脚"):
             assert f'<span class="at-chip at-syn-word">{word}</span>' in html
         assert "已停用" in html and "更新于" in html
-        assert group.updated_at.strftime("%Y-%m-%d") in html
+        # The page shows local time (Asia/Shanghai): after 16:00 UTC that is already tomorrow.
+        assert timezone.localtime(group.updated_at).strftime("%Y-%m-%d") in html
         assert reverse("catalog:synonym_active", args=[off.pk]) in html
         assert 'name="active" value="1"' in html  # the switched-off group offers 启用
 
