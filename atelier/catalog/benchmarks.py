@@ -253,11 +253,11 @@ def run_search_bench(
     import os
     import platform
     import random
-    import tempfile
     import time
 
     from django.db import connection, transaction
 
+    from atelier.core.benchdb import throwaway_database
     from atelier.search import engine
 
     rng = random.Random(seed)
@@ -265,16 +265,10 @@ def run_search_bench(
     make_document = model.document if model else (lambda i: synthetic_document(rng, i))
     machine = {"cpus": os.cpu_count(), "python": platform.python_version(),
                "machine": platform.machine()}  # fmt: skip
-    tmp = tempfile.mkdtemp(prefix="atelier-bench-")
-    old_name = connection.settings_dict["NAME"]
-    if connection.vendor == "sqlite":
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = os.path.join(tmp, "bench.sqlite3")
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with throwaway_database(keep=keep) as tmp:
         if connection.vendor == "sqlite":
             with connection.cursor() as c:
                 c.execute("PRAGMA journal_mode=WAL")
-                c.execute("PRAGMA synchronous=OFF")
                 c.execute("PRAGMA cache_size=-262144")  # 256 MiB page cache
         if like:
             with connection.cursor() as c:
@@ -358,12 +352,6 @@ def run_search_bench(
                 **like_stats,
                 "like_p95_over_atelier_p95": round(like_stats["p95_ms"] / ours["p95_ms"], 1),
             }
-    finally:
-        if keep and connection.vendor == "sqlite":
-            connection.close()
-            connection.settings_dict["NAME"] = old_name
-        else:
-            connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
 
 
 class TantivyIndex:

@@ -24,7 +24,8 @@ def machine() -> dict:
 
 
 @contextmanager
-def throwaway_database(*, keep: bool = False) -> Iterator[None]:
+def throwaway_database(*, keep: bool = False) -> Iterator[str]:
+    """Yields the temporary directory (for a benchmark's other files; removed afterwards)."""
     tmp = tempfile.mkdtemp(prefix="atelier-bench-")
     old_name = connection.settings_dict["NAME"]
     if connection.vendor == "sqlite":
@@ -34,7 +35,7 @@ def throwaway_database(*, keep: bool = False) -> Iterator[None]:
         if connection.vendor == "sqlite":
             with connection.cursor() as c:
                 c.execute("PRAGMA synchronous=OFF")
-        yield
+        yield tmp
     finally:
         if keep and connection.vendor == "sqlite":
             connection.close()
