@@ -56,6 +56,7 @@ FIRST_BATCH = 128
 # seen so far are ranked exactly and the result is flagged approximate (a tiered-index trade-off:
 # only very common words over very large indexes reach it).
 MAX_POSTINGS_READ = 10_000
+HARD_LIMIT_FACTOR = 8  # with too few results, read on up to this many budgets, then give up
 RESOLVE_LIMIT = 320  # candidates scored exactly from the forward index, best upper bound first
 RESOLVE_CHUNK = 160  # forward indexes fetched per round trip
 FACET_SAMPLE = 1_000  # approximate facets are counted over the best documents read
@@ -411,7 +412,9 @@ def _index(documents: list[Document], analysed: list, removed_df: Counter, remov
     columns[:, postings.BITS :] = np.repeat(np.array(doc_columns, dtype=np.int64), sizes, axis=0)
     _insert(COPY_DOCS, INSERT_DOCS, rows)
     if _bulk.active:
-        # Sealed at the end of the rebuild, in one sort (uint32 halves the memory).
+        # Sealed at the end of the rebuild, in one sort (uint32 halves the memory): check the
+        # range before narrowing, or an id past 32 bits would wrap around silently.
+        postings.check_range(columns)
         _bulk.parts.append((tids.astype(np.uint32), columns.astype(np.uint32)))
         _bulk.totals.update(added)
         return
@@ -790,15 +793,21 @@ class _Seen:
         return [t.text for i, t in enumerate(terms) if mask >> i & 1]
 
 
-def _read_all(terms, stale) -> list[tuple[int, float, np.ndarray]]:
-    parts = []
-    for i, source in postings.sources([t.term_id for t in terms]):
+def _read_lists(term_ids: list[int], stale: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """Every live posting of these terms, as (term index, rows), stale documents dropped."""
+    out = []
+    for i, source in postings.sources(term_ids):
         rows = source.read(None)
         if source.sealed:
             rows = postings.drop_stale(rows, stale)
         if len(rows):
-            parts.append((i, terms[i].weight, rows))
-    return parts
+            out.append((i, rows))
+    return out
+
+
+def _read_all(terms, stale) -> list[tuple[int, float, np.ndarray]]:
+    lists = _read_lists([t.term_id for t in terms], stale)
+    return [(i, terms[i].weight, rows) for i, rows in lists]
 
 
 def _search_exhaustive(terms, filters, offset, limit, stale) -> Result:
@@ -886,9 +895,6 @@ def _search_top_k(terms, filters, offset, limit, n_docs, stale) -> Result:
         union = n_docs * (1 - math.prod(1 - min(t.df, n_docs) / n_docs for t in terms))
         count = max(len(seen.doc_ids), round(union * _selectivity(filters, n_docs)))
     return Result(count, hits, facets, [], approximate=not exact)
-
-
-HARD_LIMIT_FACTOR = 8
 
 
 def _term_bounds(terms, sources) -> np.ndarray:
@@ -1008,11 +1014,5 @@ def docs_with_terms(words: Iterable[str]) -> list[int]:
     if not term_ids:
         return []
     stale = postings.stale_ids(_stats().stale_token)
-    found: set[int] = set()
-    for term_id in term_ids:
-        for sealed in (True, False):
-            rows = postings.Source(term_id, sealed).read(None)
-            if sealed:
-                rows = postings.drop_stale(rows, stale)
-            found.update(rows[:, 0].tolist())
+    found = {d for _, rows in _read_lists(term_ids, stale) for d in rows[:, 0].tolist()}
     return sorted(found)

@@ -206,6 +206,12 @@ def mark_stale(docs: list[tuple[int, bytes]]) -> None:
 # Writing blocks
 
 
+def check_range(columns: np.ndarray) -> None:
+    """Sealed blocks hold uint32 values: refuse anything that would not fit."""
+    if len(columns) and (int(columns.max()) > MAX_ID or int(columns.min()) < 0):
+        raise ValueError("document and provider ids must be between 0 and 2^32 − 1")
+
+
 def sort_postings(term_ids: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Postings (term ids and their (n, WIDTH) columns) in block order: term, impact
     descending, doc id."""
@@ -219,8 +225,7 @@ def encode(term_ids: np.ndarray, columns: np.ndarray) -> Iterator[tuple[int, boo
     n = len(term_ids)
     if not n:
         return
-    if int(columns.max()) > MAX_ID or int(columns.min()) < 0:
-        raise ValueError("document and provider ids must be between 0 and 2^32 − 1")
+    check_range(columns)
     packed = np.ascontiguousarray(columns, dtype=DTYPE)
     starts = np.flatnonzero(np.r_[True, term_ids[1:] != term_ids[:-1]])
     ends = np.r_[starts[1:], n]

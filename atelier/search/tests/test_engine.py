@@ -278,6 +278,14 @@ class TestSealedBlocks:
         assert (_ranking("防滑 足底压力", limit=50), _blocks()) == alone
         assert engine.SearchStats.objects.get().n_docs == 89
 
+    def test_a_document_id_past_32_bits_fails_the_rebuild_and_changes_nothing(self):
+        from django.db import transaction
+
+        engine.upsert([doc(1, "防水测试")])
+        with pytest.raises(ValueError), transaction.atomic(), engine.bulk_rebuild():
+            engine.upsert([doc(2**32, "防水测试")])
+        assert [h.doc_id for h in engine.search("防水").hits] == [1]
+
     def test_a_document_twice_in_one_rebuild_is_refused(self):
         with pytest.raises(ValueError), engine.bulk_rebuild():
             engine.upsert([doc(1, "防水测试")])
