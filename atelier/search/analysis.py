@@ -31,6 +31,10 @@ _STANDARD_HINT_RE = re.compile(r"[a-z]\s*\d")
 _EDITION_RE = re.compile(r"[-:：—]((?:19|20)\d\d)$")
 _KEEP_RE = re.compile(r"[\w\u4e00-\u9fff]")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+# The colloquial "又A又B" (又红又痒, 又闷又热, 又硬又重) names two qualities at once; the
+# segmenter cuts it into single characters, which match nothing. Read it as the word "AB"
+# (红痒, 闷热), the form dictionaries and thesauri list.
+_BOTH_RE = re.compile(r"又([\u4e00-\u9fff])又([\u4e00-\u9fff])")
 
 
 def _read_lines(name: str) -> list[str]:
@@ -100,6 +104,8 @@ def tokenize(text: str) -> list[str]:
 
     if _STANDARD_HINT_RE.search(text):
         text = _STANDARD_RE.sub(take_standard, text)
+    if "又" in text:
+        text = _BOTH_RE.sub(r" \1\2 ", text)
     stop = stopwords()
     keep = _keep_token
     terms.extend(t for t in rjieba.cut_for_search(text) if t not in stop and keep(t))

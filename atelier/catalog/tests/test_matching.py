@@ -149,7 +149,7 @@ class TestDevelopmentSet:
             if line.strip()
         ]
         result = evaluate(lambda t: [corpus[m.resource_id] for m in match_text(t)], queries)
-        assert result["ndcg@10"] >= 0.89, result  # measured 0.8993 (docs/benchmarks.md)
+        assert result["ndcg@10"] >= 0.90, result  # measured 0.9039 (docs/benchmarks.md)
         assert result["mrr"] >= 0.95, result
 
     def test_own_colloquial_questions(self, corpus):

@@ -43,5 +43,5 @@ def test_development_set_ndcg_stays_above_target():
         return [external[h.resource.pk] for h in search_resources(text, page_size=10).hits]
 
     result = evaluate(rank, queries)
-    assert result["ndcg@10"] >= 0.85, result  # measured 0.8653 (docs/benchmarks.md)
+    assert result["ndcg@10"] >= 0.85, result  # measured 0.8666 (docs/benchmarks.md)
     assert result["mrr"] >= 0.9, result

@@ -23,6 +23,12 @@ class TestAnalysis:
         assert "足底压力" in terms
         assert "想" not in terms and "一下" not in terms
 
+    def test_you_a_you_b_reads_as_the_word_ab(self):
+        # 又红又痒 would otherwise be four single characters matching nothing.
+        assert analysis.tokenize("耳朵后面又红又痒") == ["耳朵", "后面", "红痒"]
+        assert "闷热" in analysis.tokenize("鞋子穿着又闷又热")
+        assert analysis.tokenize("又是镜架") == analysis.tokenize("是镜架")  # no pattern, no change
+
     def test_full_width_and_case_are_folded(self):
         assert analysis.tokenize("ＴＲ９０") == analysis.tokenize("tr90")
 
