@@ -138,15 +138,32 @@ def weighted_query(text: str) -> dict[str, float]:
 
 
 class FacetCodes:
-    """The facet codes, read once per search or per indexed batch. Not cached across
-    transactions on purpose: a code created in a transaction that rolls back could otherwise
-    be remembered for one value while the database gives it to another."""
+    """The facet codes. Writers read them fresh per indexed batch; a search takes them from
+    `FacetCodes.current(token)`, cached per process under `SearchStats.facet_token`, which
+    every new code changes in the same transaction — a code created in a transaction that
+    rolls back leaves the old token, so it is never remembered for a value the database later
+    gives another code."""
+
+    _lock = threading.Lock()
+    _cached: tuple[str, FacetCodes] | None = None
 
     def __init__(self):
         self.codes = {
             (f, v): c for f, v, c in FacetCode.objects.values_list("facet", "value", "code")
         }
         self.names = {(f, c): v for (f, v), c in self.codes.items()}
+
+    @classmethod
+    def current(cls, token: str) -> FacetCodes:
+        """The codes as of `token` (read in the same statement as the search's statistics)."""
+        with cls._lock:
+            if token and cls._cached and cls._cached[0] == token:
+                return cls._cached[1]
+        codes = cls()
+        if token:
+            with cls._lock:
+                cls._cached = (token, codes)
+        return codes
 
     def code(self, facet: str, value: str, *, create: bool = False) -> int:
         """The small integer code of a facet value (0 when unknown or over the facet's limit)."""
@@ -160,6 +177,7 @@ class FacetCodes:
             try:
                 with transaction.atomic():
                     FacetCode.objects.create(facet=facet, value=value, code=taken + 1)
+                    SearchStats.objects.update(facet_token=postings.new_token())
             except IntegrityError:  # taken meanwhile by another writer: read again
                 self.__init__()
                 if (facet, value) in self.codes:
@@ -199,7 +217,9 @@ class FacetCodes:
 
 
 def _stats() -> SearchStats:
-    stats, _ = SearchStats.objects.get_or_create(pk=1)
+    stats, _ = SearchStats.objects.get_or_create(
+        pk=1, defaults={"stale_token": postings.new_token(), "facet_token": postings.new_token()}
+    )
     return stats
 
 
@@ -571,6 +591,7 @@ class _QueryTerm:
     text: str
     weight: float  # w_t · idf(t) / SCALE, so score = Σ weight · stored impact
     df: int
+    in_delta: bool = True  # has postings in the delta (False: its sealed blocks are all)
 
 
 class _Filter:
@@ -702,15 +723,37 @@ def _fetch_docs(doc_ids: list[int]) -> dict[int, tuple]:
     columns = ", ".join(DOC_COLUMNS)
     with connection.cursor() as cursor:
         for i in range(0, len(doc_ids), 900):
-            chunk = doc_ids[i : i + 900]
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"SELECT {columns} FROM search_doc WHERE doc_id IN ({marks})",  # noqa: S608
-                chunk,
-            )
-            for row in cursor.fetchall():
-                out[row[0]] = row
+            where, params = postings.among("doc_id", doc_ids[i : i + 900])
+            cursor.execute(f"SELECT {columns} FROM search_doc WHERE {where}", params)  # noqa: S608
+            out.update((row[0], row) for row in cursor.fetchall())
     return out
+
+
+@dataclass
+class _State:
+    n_docs: int
+    stale_token: str
+    facet_token: str
+    terms: list[tuple[int, str, int, bool]]  # (id, text, df, has delta postings)
+
+
+def _query_state(texts: list[str]) -> _State | None:
+    """What a search needs before reading postings, in one round trip: the index statistics,
+    the cache tokens, and the query's terms with their df and whether they have delta
+    postings. None before anything was indexed."""
+    where, params = postings.among("t.text", texts)
+    sql = (
+        "SELECT s.n_docs, s.stale_token, s.facet_token, t.id, t.text, t.df, "  # noqa: S608
+        "EXISTS (SELECT 1 FROM search_posting p WHERE p.term_id = t.id) "
+        f"FROM search_stats s LEFT JOIN search_term t ON t.df > 0 AND {where} "
+        "WHERE s.id = 1"
+    )
+    rows = postings.fetch(sql, params)
+    if not rows:
+        return None
+    n_docs, stale_token, facet_token = rows[0][:3]
+    terms = [(r[3], r[4], r[5], bool(r[6])) for r in rows if r[3] is not None]
+    return _State(n_docs, stale_token, facet_token, terms)
 
 
 def search(
@@ -730,20 +773,23 @@ def search(
     user_terms = [t for t in weights if not t.startswith("~")]
     if not weights:
         return Result(0, [], {}, [])
-    stats = _stats()
-    n_docs = max(stats.n_docs, 1)
-    rows = SearchTerm.objects.filter(text__in=list(weights), df__gt=0).values_list(
-        "id", "text", "df"
-    )
-    terms = [_QueryTerm(i, t, weights[t] * idf(df, n_docs) / SCALE, df) for i, t, df in rows]
+    state = _query_state(list(weights))
+    if state is None:
+        return Result(0, [], {}, user_terms)
+    n_docs = max(state.n_docs, 1)
+    terms = [
+        _QueryTerm(i, t, weights[t] * idf(df, n_docs) / SCALE, df, bool(in_delta))
+        for i, t, df, in_delta in state.terms
+    ]
     if not terms:
         return Result(0, [], {}, user_terms)
     terms.sort(key=lambda t: t.term_id)  # a fixed order: term i is bit i of the match masks
-    stale = postings.stale_ids(stats.stale_token)
+    stale = postings.stale_ids(state.stale_token)
+    codes = FacetCodes.current(state.facet_token)
     if sum(t.df for t in terms) <= EXACT_LIMIT:
-        result = _search_exhaustive(terms, filters, offset, limit, stale)
+        result = _search_exhaustive(terms, filters, offset, limit, stale, codes)
     else:
-        result = _search_top_k(terms, filters, offset, limit, n_docs, stale)
+        result = _search_top_k(terms, filters, offset, limit, n_docs, stale, codes)
     result.terms = user_terms
     syn = synonyms()
     for hit in result.hits:
@@ -793,11 +839,16 @@ class _Seen:
         return [t.text for i, t in enumerate(terms) if mask >> i & 1]
 
 
-def _read_lists(term_ids: list[int], stale: np.ndarray) -> list[tuple[int, np.ndarray]]:
+def _read_lists(
+    term_ids: list[int], stale: np.ndarray, in_delta: set[int] | None = None
+) -> list[tuple[int, np.ndarray]]:
     """Every live posting of these terms, as (term index, rows), stale documents dropped."""
+    if in_delta is None:
+        in_delta = postings.terms_in_delta(term_ids)
+    sources = postings.sources(term_ids, in_delta)
+    lists = postings.read([(s, None) for _, s in sources])
     out = []
-    for i, source in postings.sources(term_ids):
-        rows = source.read(None)
+    for (i, source), rows in zip(sources, lists, strict=True):
         if source.sealed:
             rows = postings.drop_stale(rows, stale)
         if len(rows):
@@ -806,13 +857,13 @@ def _read_lists(term_ids: list[int], stale: np.ndarray) -> list[tuple[int, np.nd
 
 
 def _read_all(terms, stale) -> list[tuple[int, float, np.ndarray]]:
-    lists = _read_lists([t.term_id for t in terms], stale)
+    in_delta = {t.term_id for t in terms if t.in_delta}
+    lists = _read_lists([t.term_id for t in terms], stale, in_delta)
     return [(i, terms[i].weight, rows) for i, rows in lists]
 
 
-def _search_exhaustive(terms, filters, offset, limit, stale) -> Result:
+def _search_exhaustive(terms, filters, offset, limit, stale, codes) -> Result:
     seen = _Seen.of(_read_all(terms, stale))
-    codes = FacetCodes()
     flt = _Filter(filters, codes)
     passes = flt.passes(seen.bits, seen.category, seen.provider)
     if flt.post:
@@ -828,11 +879,11 @@ def _search_exhaustive(terms, filters, offset, limit, stale) -> Result:
     return Result(int(passing.sum()), hits, _facets(seen, passes, codes), [])
 
 
-def _search_top_k(terms, filters, offset, limit, n_docs, stale) -> Result:
+def _search_top_k(terms, filters, offset, limit, n_docs, stale, codes) -> Result:
     need = offset + limit
-    codes = FacetCodes()
     flt = _Filter(filters, codes)
-    sources = postings.sources([t.term_id for t in terms])
+    in_delta = {t.term_id for t in terms if t.in_delta}
+    sources = postings.sources([t.term_id for t in terms], in_delta)
     parts: list[tuple[int, float, np.ndarray]] = []
     rejected: set[int] = set()  # documents failing a filter checked on their row
     checked: set[int] = set()
@@ -842,19 +893,20 @@ def _search_top_k(terms, filters, offset, limit, n_docs, stale) -> Result:
     while True:
         live = [(i, s) for i, s in sources if s.live]
         heaviest = max(terms[i].weight for i, _ in live)
-        for i, source in live:
-            t = terms[i]
+        sizes = []
+        for i, _ in live:
             # Rare (high-idf) words decide the ranking: read their lists faster than the
             # lists of common words, whose documents mostly just add small amounts.
-            size = max(FIRST_BATCH // 2, int(batch * t.weight / heaviest))
-            size = min(size, max(FIRST_BATCH // 2, (budget - read) // len(live)))
-            rows = source.read(size)
+            size = max(FIRST_BATCH // 2, int(batch * terms[i].weight / heaviest))
+            sizes.append(min(size, max(FIRST_BATCH // 2, (budget - read) // len(live))))
+        got = postings.read([(s, size) for (_, s), size in zip(live, sizes, strict=True)])
+        for (i, source), rows in zip(live, got, strict=True):
             read += len(rows)
             if source.sealed:
                 rows = postings.drop_stale(rows, stale)
             rows = flt.apply(rows)
             if len(rows):
-                parts.append((i, t.weight, rows))
+                parts.append((i, terms[i].weight, rows))
         seen = _Seen.of(parts)
         if flt.post:
             todo = seen.take(~np.isin(seen.doc_ids, list(checked)))

@@ -123,6 +123,9 @@ class SearchStats(models.Model):
     len_body = models.BigIntegerField(default=0)
     # Changes whenever the stale set changes, so processes know when to reload it.
     stale_token = models.CharField(max_length=32, blank=True, default="")
+    # Changes whenever a facet code is created, so processes know when to reload the codes.
+    # A code created in a transaction that rolls back takes its new token with it.
+    facet_token = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         db_table = "search_stats"

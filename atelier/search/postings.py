@@ -79,7 +79,7 @@ def fetch(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _among(column: str, values: list[int]) -> tuple[str, list]:
+def among(column: str, values: list) -> tuple[str, list]:
     """`column IN (values)` as SQL and parameters (one array parameter on PostgreSQL)."""
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s)", [values]
@@ -90,18 +90,15 @@ def fetch_forward(doc_ids: list[int]) -> dict[int, bytes]:
     """The forward indexes of documents (doc_id → uint32 pairs)."""
     out: dict[int, bytes] = {}
     for i in range(0, len(doc_ids), 900):
-        where, params = _among("doc_id", doc_ids[i : i + 900])
+        where, params = among("doc_id", doc_ids[i : i + 900])
         sql = f"SELECT doc_id, forward FROM search_doc WHERE {where}"  # noqa: S608
         out.update((d, bytes(f)) for d, f in fetch(sql, params))
     return out
 
 
-def sources(term_ids: list[int]) -> list[tuple[int, Source]]:
+def sources(term_ids: list[int], in_delta: set[int]) -> list[tuple[int, Source]]:
     """The posting lists to read for query terms, as (term index, list): the sealed blocks of
-    each, and its delta only where it has one (one query finds which)."""
-    where, params = _among("term_id", term_ids)
-    sql = f"SELECT DISTINCT term_id FROM search_posting WHERE {where}"  # noqa: S608
-    in_delta = {row[0] for row in fetch(sql, params)}
+    each, and its delta only where it has one (`in_delta`, see `terms_in_delta`)."""
     out = []
     for i, term_id in enumerate(term_ids):
         out.append((i, Source(term_id, sealed=True)))
@@ -110,10 +107,47 @@ def sources(term_ids: list[int]) -> list[tuple[int, Source]]:
     return out
 
 
+def terms_in_delta(term_ids: list[int]) -> set[int]:
+    where, params = among("term_id", term_ids)
+    sql = f"SELECT DISTINCT term_id FROM search_posting WHERE {where}"  # noqa: S608
+    return {row[0] for row in fetch(sql, params)}
+
+
+def read(requests: list[tuple[Source, int | None]]) -> list[np.ndarray]:
+    """Advance several posting lists at once: `(list, n)` reads its next ≈n postings (None:
+    all the rest). The sealed lists are read in one query — one round trip per step of a
+    search rather than one per term — and the delta lists one query each."""
+    sealed = [(s, n) for s, n in requests if s.sealed]
+    got: dict[int, np.ndarray] = {}
+    if sealed:
+        parts, params = [], []
+        wanted = {}
+        for source, n in sealed:
+            blocks = None if n is None else max(1, -(-n // BLOCK))
+            wanted[source.term_id] = blocks
+            part = "SELECT key, last, data FROM search_block WHERE key >= %s AND key < %s"
+            part += " ORDER BY key" + ("" if blocks is None else " LIMIT %s")
+            parts.append(part)
+            params += [source._key, term_range(source.term_id)[1]]
+            params += [] if blocks is None else [blocks]
+        sql = parts[0] if len(parts) == 1 else " UNION ALL ".join(
+            f"SELECT * FROM ({part}) AS b{i}"  # noqa: S608 - constant text
+            for i, part in enumerate(parts)
+        )  # fmt: skip
+        by_term: dict[int, list] = {}
+        for row in fetch(sql, params):
+            by_term.setdefault(row[0] >> SEQ_BITS, []).append(row)
+        for source, _ in sealed:
+            rows = sorted(by_term.get(source.term_id, []))
+            got[id(source)] = source._take_blocks(rows, wanted[source.term_id])
+    return [got[id(s)] if s.sealed else s._read_delta(n) for s, n in requests]
+
+
 class Source:
     """One impact-ordered posting list of one query term: its sealed blocks or its delta rows.
     `read(n)` returns the next ≈n postings as an (m, WIDTH) array and advances; `bound` is
-    the highest impact any unread posting can have; `live` is False once the list is read."""
+    the highest impact any unread posting can have; `live` is False once the list is read.
+    Several lists advance together through the module's `read()`."""
 
     __slots__ = ("term_id", "sealed", "live", "bound", "_key", "_neg", "_doc")
 
@@ -127,30 +161,31 @@ class Source:
 
     def read(self, n: int | None) -> np.ndarray:
         """The next postings as an (m, WIDTH) int64 array; n=None reads all."""
-        if self.sealed:
-            hi = term_range(self.term_id)[1]
-            blocks = None if n is None else max(1, -(-n // BLOCK))
-            sql = "SELECT key, last, data FROM search_block WHERE key >= %s AND key < %s "
-            sql += "ORDER BY key" + ("" if blocks is None else " LIMIT %s")
-            rows = fetch(sql, [self._key, hi] + ([] if blocks is None else [blocks]))
-            if not rows or blocks is None or len(rows) < blocks or rows[-1][1]:
-                self.live = False
-            if rows:
-                self._key = rows[-1][0] + 1
-            got = decode([r[2] for r in rows])
-        else:
-            sql = (  # noqa: S608 - constant text, values are parameters
-                "SELECT doc_id, -neg_impact, f, c, p FROM search_posting WHERE term_id = %s "
-                "AND (neg_impact > %s OR (neg_impact = %s AND doc_id > %s)) "
-                "ORDER BY neg_impact, doc_id"
-            ) + ("" if n is None else " LIMIT %s")
-            params = [self.term_id, self._neg, self._neg, self._doc]
-            rows = fetch(sql, params + ([] if n is None else [n]))
-            if n is None or len(rows) < n:
-                self.live = False
-            got = np.array(rows, dtype=np.int64).reshape(-1, WIDTH)
-            if len(got):
-                self._neg, self._doc = -int(got[-1, 1]), int(got[-1, 0])
+        return read([(self, n)])[0]
+
+    def _take_blocks(self, rows: list, blocks: int | None) -> np.ndarray:
+        if not rows or blocks is None or len(rows) < blocks or rows[-1][1]:
+            self.live = False
+        if rows:
+            self._key = rows[-1][0] + 1
+        return self._advance(decode([r[2] for r in rows]))
+
+    def _read_delta(self, n: int | None) -> np.ndarray:
+        sql = (  # noqa: S608 - constant text, values are parameters
+            "SELECT doc_id, -neg_impact, f, c, p FROM search_posting WHERE term_id = %s "
+            "AND (neg_impact > %s OR (neg_impact = %s AND doc_id > %s)) "
+            "ORDER BY neg_impact, doc_id"
+        ) + ("" if n is None else " LIMIT %s")
+        params = [self.term_id, self._neg, self._neg, self._doc]
+        rows = fetch(sql, params + ([] if n is None else [n]))
+        if n is None or len(rows) < n:
+            self.live = False
+        got = np.array(rows, dtype=np.int64).reshape(-1, WIDTH)
+        if len(got):
+            self._neg, self._doc = -int(got[-1, 1]), int(got[-1, 0])
+        return self._advance(got)
+
+    def _advance(self, got: np.ndarray) -> np.ndarray:
         if len(got):
             self.bound = float(got[-1, 1])
         elif not self.live:

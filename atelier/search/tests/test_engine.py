@@ -83,10 +83,29 @@ class TestEngine:
 
         with pytest.raises(RuntimeError), transaction.atomic():
             engine.upsert([doc(1, "镜架检测", district=["330399"])])
+            # A search inside the doomed transaction sees (and caches) the new code.
+            assert engine.search("镜架", filters={"district": "330399"}).count == 1
             raise RuntimeError("the import failed")
         engine.upsert([doc(2, "镜架检测", district=["330304"])])  # gets the same code number
         assert engine.search("镜架", filters={"district": "330399"}).count == 0
         assert [h.doc_id for h in engine.search("镜架", filters={"district": "330304"}).hits] == [2]
+
+    def test_facet_codes_are_read_again_only_when_one_was_created(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        def reads_codes(**filters) -> bool:
+            with CaptureQueriesContext(connection) as ctx:
+                engine.search("镜架", filters=filters)
+            return any("search_facet_code" in q["sql"] for q in ctx.captured_queries)
+
+        engine.upsert([doc(1, "镜架检测", district=["330304"])])
+        assert reads_codes()
+        assert not reads_codes(district="330304")
+        engine.upsert([doc(2, "镜架检测", district=["330381"])])  # a new district code
+        assert reads_codes(district="330381")
+        assert not reads_codes()
+        assert [h.doc_id for h in engine.search("镜架", filters={"district": "330381"}).hits] == [2]
 
     def test_category_and_provider_filter_and_count_on_both_paths(self, monkeypatch):
         docs = [
@@ -106,6 +125,18 @@ class TestEngine:
         facets = engine.search("防滑", filters={"category": "检测"}).facets
         assert facets["category"] == {"检测": 30, "设计": 30}  # disjunctive: other values stay
         assert facets["provider"] == {"1": 10, "2": 10, "3": 10}
+
+    def test_values_past_a_facets_code_limit_are_checked_on_document_rows(self, monkeypatch):
+        monkeypatch.setitem(engine.CODE_LIMITS, "category", 1)  # only the first value gets a code
+        categories = ["检测", "设计", "打样"]
+        engine.upsert([doc(i, "鞋底防滑", category=[categories[i % 3]]) for i in range(1, 31)])
+        for limit in (10**9, 0):
+            monkeypatch.setattr(engine, "EXACT_LIMIT", limit)
+            for value in categories:
+                hits = engine.search("防滑", filters={"category": value}, limit=50).hits
+                assert sorted(h.doc_id for h in hits) == [
+                    i for i in range(1, 31) if categories[i % 3] == value
+                ], (limit, value)
 
     def test_replacing_and_deleting_keep_statistics_right(self):
         engine.upsert([doc(1, "防水测试"), doc(2, "防水测试")])
@@ -254,6 +285,38 @@ class TestSealedBlocks:
                 scored.append((round(score, 9), row[0]))
         scored.sort(key=lambda x: (-x[0], x[1]))
         return [(d, s) for s, d in scored[:limit]]
+
+    def test_lists_read_together_step_by_step_as_each_reads_alone(self, monkeypatch):
+        import random
+
+        from atelier.search import postings
+
+        monkeypatch.setattr(postings, "BLOCK", 4)  # many blocks per term, partial last ones
+        with engine.bulk_rebuild():
+            engine.upsert(_random_docs(random.Random(3), range(1, 160)))
+        words = ["防滑", "镜架", "甲醛"]
+        term_ids = list(SearchTerm.objects.filter(text__in=words).values_list("id", flat=True))
+
+        def steps(together: bool) -> list:
+            lists = [postings.Source(t, sealed=True) for t in term_ids]
+            out = []
+            for n in (5, 9, 30, None):
+                live = [s for s in lists if s.live]
+                if together:
+                    got = postings.read([(s, n) for s in live])
+                else:
+                    got = [s.read(n) for s in live]
+                pairs = zip(live, got, strict=True)
+                out += [(s.term_id, g.tolist(), s.live, s.bound) for s, g in pairs]
+            return out
+
+        together = steps(True)
+        assert together == steps(False)
+        for term_id in term_ids:  # every posting read once, in block order
+            read = [p for t, rows, *_ in together if t == term_id for p in rows]
+            assert read == postings.read_term(term_id).tolist() and len(read) > 30
+        expected = [self._brute_force(text, filters) for text, filters in self.QUERIES]
+        assert [r for r, _ in self._results(monkeypatch, 0)] == expected
 
     def test_a_replaced_sealed_document_is_found_by_its_new_words_only(self):
         with engine.bulk_rebuild():
