@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from atelier.accounts.models import Role
@@ -29,6 +30,23 @@ def _is_assessor(user, plan: Plan) -> bool:
     if role != Role.REVIEWER:
         return False
     return plan.district_id is None or user.district_id in (None, plan.district_id)
+
+
+def may_assess_some(user) -> bool:
+    """Whether `user` assesses any plan at all (reviewers and system administrators)."""
+    return _role(user) in {Role.REVIEWER, Role.SYSADMIN}
+
+
+def assessed_reports(reports, user):
+    """The reported values whose plans `user` assesses — `_is_assessor` as a query."""
+    role = _role(user)
+    if role == Role.SYSADMIN or (role == Role.REVIEWER and user.district_id is None):
+        return reports
+    if role != Role.REVIEWER:
+        return reports.none()
+    return reports.filter(
+        Q(row__plan__district__isnull=True) | Q(row__plan__district_id=user.district_id)
+    )
 
 
 def why_not_edit_plan(user, plan: Plan) -> str | None:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -475,26 +475,13 @@ def _reports_of(user):
     )
 
 
-def _assessor_scope(qs, user):
-    """Reports whose plans `user` assesses: a reviewer's district and the plans without one."""
-    if user.is_superuser or user.role == Role.SYSADMIN:
-        return qs
-    if user.role != Role.REVIEWER:
-        return qs.none()
-    if user.district_id is None:
-        return qs
-    return qs.filter(
-        Q(row__plan__district__isnull=True) | Q(row__plan__district_id=user.district_id)
-    )
-
-
 @login_required
 def report_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require_viewer(user)
     reports = _reports_of(user)
-    assessor = user.is_superuser or user.role in (Role.REVIEWER, Role.SYSADMIN)
-    scope = _assessor_scope(reports, user) if assessor else reports
+    assessor = permissions.may_assess_some(user)
+    scope = permissions.assessed_reports(reports, user) if assessor else reports
     pending = list(scope.filter(status=ReportStatus.SUBMITTED).order_by("submitted_at", "id"))
     for report in pending:
         report.refusal = permissions.why_not_review(user, report)

@@ -505,6 +505,20 @@ class TestReview:
         response = client.post(reverse("kpi:report", args=[own.pk]), {"decision": "approve"})
         assert response.status_code == 403
 
+    def test_the_queue_holds_exactly_the_reports_the_user_may_review(self, plan, boss):
+        from atelier.kpi import permissions
+
+        for district in ("330302", None):
+            report(plan_this_year(district=district))
+        report(plan)
+        everything = ReportedValue.objects.select_related("row__plan")
+        users = [boss, reviewer("330302"), reviewer(None), operator(), make_user(Role.SYSADMIN)]
+        users.append(make_user(Role.AUDITOR))
+        for user in users:
+            scoped = set(permissions.assessed_reports(everything, user))
+            assert scoped == {r for r in everything if permissions._is_assessor(user, r.row.plan)}
+        assert len(set(permissions.assessed_reports(everything, boss))) == 2  # own + no district
+
     def test_the_detail_escapes_the_note_and_lists_evidence(self, client, plan, boss):
         item = report(plan, note="<script>alert('x')</script>来源：统计局")
         as_user(client, boss)
