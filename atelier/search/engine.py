@@ -591,7 +591,7 @@ class _QueryTerm:
     text: str
     weight: float  # w_t · idf(t) / SCALE, so score = Σ weight · stored impact
     df: int
-    in_delta: bool = True  # has postings in the delta (False: its sealed blocks are all)
+    in_delta: bool  # has postings in the delta (False: its sealed blocks are all)
 
 
 class _Filter:

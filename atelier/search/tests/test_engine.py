@@ -27,7 +27,8 @@ class TestAnalysis:
         # 又红又痒 would otherwise be four single characters matching nothing.
         assert analysis.tokenize("耳朵后面又红又痒") == ["耳朵", "后面", "红痒"]
         assert "闷热" in analysis.tokenize("鞋子穿着又闷又热")
-        assert analysis.tokenize("又是镜架") == analysis.tokenize("是镜架")  # no pattern, no change
+        assert analysis.tokenize("镜架又红又痒") == analysis.tokenize("镜架 红痒")
+        assert "红痒" not in analysis.tokenize("又红，又痒")  # not the construction: no word
 
     def test_full_width_and_case_are_folded(self):
         assert analysis.tokenize("ＴＲ９０") == analysis.tokenize("tr90")
